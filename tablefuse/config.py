@@ -1,0 +1,197 @@
+"""Declarative, serialisable configuration: one frozen section per stage.
+
+Every option has a default, so ``TablefuseConfig()`` runs. A config file (TOML or YAML) holds the
+same sections (``[ingest]``, ``[align]`` ...); unknown keys are an error, not silently ignored.
+Each stage owns its own section below; the ``method`` key picks an implementation from that
+stage's registry.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+DEFAULT_NULL_TOKENS: tuple[str, ...] = ("", "NA", "N/A", "n/a", "na", "null", "NULL", "Null",
+                                        "None", "none", "NONE", "-", "?", "nan", "NaN")
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """How lake files are read."""
+
+    null_tokens: tuple[str, ...] = DEFAULT_NULL_TOKENS
+    skip_bad: bool = False  # continue past bad files/rows, recording each in ``sources``
+    extensions: tuple[str, ...] = (".csv", ".tsv", ".txt", ".dat", ".psv", ".parquet", ".pq",
+                                   ".json", ".jsonl", ".ndjson")
+    sniff_bytes: int = 65536
+
+
+@dataclass(frozen=True)
+class AlignConfig:
+    """How source columns map onto unified attributes."""
+
+    mapping_file: str | None = None  # YAML/JSON/CSV: source column -> attribute; always wins
+    fuzzy_threshold: float = 0.85  # header similarity needed for a fuzzy match
+    detect_surrogate_keys: bool = True
+
+
+@dataclass(frozen=True)
+class BlockConfig:
+    """How candidate pairs are generated."""
+
+    method: str = "token"
+    max_block_size: int = 200  # larger blocks are skipped (stop tokens) and reported
+    min_token_length: int = 2
+
+
+@dataclass(frozen=True)
+class JudgeConfig:
+    """How candidate pairs are scored as integrable or not."""
+
+    method: str = "similarity"
+    threshold: float | None = None  # None: the judge chooses its own, without labels
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class DiscoverConfig:
+    """How judged pairs become integrable sets."""
+
+    method: str = "components"
+    min_score: float | None = None  # None: use the judge's integrable flag
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ResolveConfig:
+    """How conflicting values inside a set are resolved."""
+
+    method: str = "vote"
+
+
+@dataclass(frozen=True)
+class TablefuseConfig:
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    align: AlignConfig = field(default_factory=AlignConfig)
+    block: BlockConfig = field(default_factory=BlockConfig)
+    judge: JudgeConfig = field(default_factory=JudgeConfig)
+    discover: DiscoverConfig = field(default_factory=DiscoverConfig)
+    resolve: ResolveConfig = field(default_factory=ResolveConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_plain(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TablefuseConfig:
+        return _from_plain(cls, data, "config")
+
+    def with_overrides(self, **sections: dict[str, Any]) -> TablefuseConfig:
+        """A copy with some options replaced: ``cfg.with_overrides(ingest={"skip_bad": True})``."""
+        data = self.to_dict()
+        for name, values in sections.items():
+            if name not in data:
+                raise ConfigError(f"unknown config section {name!r}; known: {sorted(data)}")
+            data[name].update({k: v for k, v in values.items() if v is not None})
+        return TablefuseConfig.from_dict(data)
+
+
+def load_config(path: str | Path) -> TablefuseConfig:
+    """Read a TOML (``.toml``) or YAML (``.yaml``/``.yml``) config file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            import tomllib
+
+            data = tomllib.loads(text)
+        elif path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+        else:
+            raise ConfigError(f"config file {path} must end in .toml, .yaml or .yml")
+    except ConfigError:
+        raise
+    except Exception as exc:  # parse errors of either format
+        raise ConfigError(f"config file {path} cannot be parsed: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold sections such as [ingest], [judge]")
+    return TablefuseConfig.from_dict(data)
+
+
+def _to_plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, tuple):
+        return [_to_plain(v) for v in obj]
+    return obj
+
+
+def _from_plain(cls: type, data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must be a table of options, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise ConfigError(f"unknown option(s) {sorted(unknown)} in {where}; known: {sorted(known)}")
+    kwargs = {name: _coerce(hints[name], value, f"{where}.{name}") for name, value in data.items()}
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    if dataclasses.is_dataclass(tp):
+        return _from_plain(tp, value, where)
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(arg, value, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0] if errors else f"{where}: invalid value {value!r}")
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where} must be a list, got {value!r}")
+        inner = args[0] if args else Any
+        return tuple(_coerce(inner, v, where) for v in value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a table, got {value!r}")
+        return dict(value)
+    if tp is Any:
+        return value
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where} must be true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where} must be an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{where} must be a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{where} must be a string, got {value!r}")
+    return value

@@ -1,0 +1,31 @@
+"""Discover: turn judged pairs into integrable sets (every tuple in exactly one set).
+
+A discoverer has ``fit_predict(tuples, scored) -> Membership``; ``make_discoverer(config)``
+builds the one named by ``config.method``.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..config import DiscoverConfig
+from ..errors import ConfigError
+from ..frames import Membership, ScoredPairs, TupleTable
+from ._components import ConnectedComponents
+
+
+class Discoverer(Protocol):
+    def fit_predict(self, tuples: TupleTable, scored: ScoredPairs) -> Membership: ...
+
+
+DISCOVERERS = {"components": ConnectedComponents}
+
+
+def make_discoverer(config: DiscoverConfig) -> Discoverer:
+    try:
+        cls = DISCOVERERS[config.method]
+    except KeyError:
+        raise ConfigError(f"discover.method {config.method!r} unknown; choose from {sorted(DISCOVERERS)}") from None
+    return cls.from_config(config)
+
+
+__all__ = ["DISCOVERERS", "ConnectedComponents", "Discoverer", "make_discoverer"]
