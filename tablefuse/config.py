@@ -45,9 +45,18 @@ class AlignConfig:
 class BlockConfig:
     """How candidate pairs are generated."""
 
-    method: str = "token"
+    method: str = "token"  # token | qgram | embedding | union (of ``blockers``)
+    blockers: tuple[str, ...] = ("token", "qgram")  # what ``union`` combines
     max_block_size: int = 200  # larger blocks are skipped (stop tokens) and reported
     min_token_length: int = 2
+    top_k: int = 20  # token/qgram: neighbours each tuple keeps by shared-key weight; 0 keeps all
+    q: int = 3  # q-gram length
+    qgram_max_block_size: int | None = None  # None: same as max_block_size
+    knn: int = 10  # embedding: nearest neighbours per tuple
+    min_similarity: float = 0.0  # embedding: cosine below this is no candidate
+    cross_source_only: bool = False  # clean-clean lakes: only pairs from different sources
+    attributes: tuple[str, ...] = ()  # keys from these attributes only; empty: all
+    chunk_size: int = 100_000  # tuples per chunk of pair generation (bounds memory)
 
 
 @dataclass(frozen=True)

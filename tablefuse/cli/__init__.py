@@ -1,0 +1,203 @@
+"""The ``tablefuse`` command: a thin client of the library API.
+
+Exit codes: 0 ok, 1 unexpected error, 2 bad input / usage / config, 3 store error.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..config import TablefuseConfig, load_config
+from ..errors import (AlignmentError, ConfigError, InputError, StoreError, TablefuseError)
+from ._progress import RichProgress
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Integrate a folder of messy tables into one deduplicated, conflict-resolved table.")
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 3
+
+
+def _console(quiet: bool = False) -> Console:
+    return Console(stderr=True, quiet=quiet)
+
+
+def _fail(console: Console, exc: BaseException) -> None:
+    """Map an error to its exit code with one clear line (and the traceback with --verbose)."""
+    if isinstance(exc, (InputError, ConfigError, AlignmentError)):
+        code, label = EXIT_INPUT, "input error" if isinstance(exc, InputError) else "error"
+    elif isinstance(exc, StoreError):
+        code, label = EXIT_STORE, "store error"
+    elif isinstance(exc, TablefuseError):
+        code, label = EXIT_UNEXPECTED, "error"
+    else:
+        code, label = EXIT_UNEXPECTED, "unexpected error"
+    Console(stderr=True).print(f"[bold red]{label}:[/] {exc}", markup=True, highlight=False)
+    if logging.getLogger("tablefuse").isEnabledFor(logging.DEBUG):
+        Console(stderr=True).print_exception()
+    raise typer.Exit(code)
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else (logging.ERROR if quiet else logging.WARNING)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tablefuse").setLevel(level)
+
+
+def build_config(config_file: Optional[Path], **overrides: dict) -> TablefuseConfig:
+    """The config file (if any) with command-line options on top."""
+    cfg = load_config(config_file) if config_file else TablefuseConfig()
+    sections = {k: {kk: vv for kk, vv in v.items() if vv is not None} for k, v in overrides.items()}
+    return cfg.with_overrides(**{k: v for k, v in sections.items() if v})
+
+
+@app.command()
+def integrate(
+    lake_dir: Path = typer.Argument(..., help="Folder of tables (CSV/TSV/any delimiter, Parquet, JSON, NDJSON), read recursively."),
+    db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="DuckDB file to write; a re-run replaces the latest run atomically."),
+    config: Optional[Path] = typer.Option(None, "--config", help="TOML or YAML config file with sections [ingest], [align], [block], [judge], [discover], [resolve]."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Column mapping file (source column -> attribute); always overrides automatic alignment."),
+    skip_bad: Optional[bool] = typer.Option(None, "--skip-bad/--no-skip-bad", help="Skip bad files and rows (each recorded in the store) instead of stopping with exit code 2."),
+    block: Optional[str] = typer.Option(None, "--block", help="Blocking method (block.method)."),
+    judge: Optional[str] = typer.Option(None, "--judge", help="Pairwise judge (judge.method), e.g. ssacl or similarity."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="Judge decision threshold in [0,1] (default: chosen without labels)."),
+    discover: Optional[str] = typer.Option(None, "--discover", help="Set discovery method (discover.method)."),
+    resolve: Optional[str] = typer.Option(None, "--resolve", help="Conflict resolver (resolve.method)."),
+    truth: Optional[Path] = typer.Option(None, "--truth", help="Ground-truth folder (entities.csv, values.csv): print how well the run did."),
+    profile: bool = typer.Option(False, "--profile", help="Print time and peak memory of every stage."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details and show tracebacks."),
+) -> None:
+    """Integrate every table under LAKE_DIR into one table, written to the DuckDB store."""
+    _setup_logging(verbose, quiet)
+    console = _console(quiet)
+    try:
+        cfg = build_config(
+            config,
+            ingest={"skip_bad": skip_bad},
+            align={"mapping_file": str(mapping) if mapping else None},
+            block={"method": block},
+            judge={"method": judge, "threshold": threshold},
+            discover={"method": discover},
+            resolve={"method": resolve},
+        )
+        truth_obj = None
+        if truth is not None:
+            from ..truth import load_truth
+
+            truth_obj = load_truth(truth)
+        from ..pipeline import Pipeline
+
+        with RichProgress(console) as progress:
+            result = Pipeline(cfg, progress).run(lake_dir, db_path=db)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - mapped to exit codes
+        _fail(console, exc)
+        return
+    out = Console(quiet=quiet)
+    _print_summary(out, result, db)
+    if profile:
+        _print_profile(out, result)
+    if truth_obj is not None:
+        from ..truth import evaluate
+
+        _print_quality(out, evaluate(result, truth_obj))
+
+
+def _print_summary(out: Console, result, db: Path) -> None:
+    s = result.summary()
+    table = Table(title=f"tablefuse run {s['run_id']} -> {db}", show_header=False)
+    for key in ("sources", "tuples", "attributes", "candidate_pairs", "integrable_pairs", "sets",
+                "multi_tuple_sets", "conflicts", "issues", "seconds"):
+        table.add_row(key.replace("_", " "), str(s[key]))
+    out.print(table)
+    for issue in result.lake.issues:
+        where = issue.source + (f", row {issue.row}" if issue.row is not None else "")
+        skipped = f" ({issue.rows_skipped} rows skipped)" if issue.rows_skipped else ""
+        out.print(f"[yellow]{issue.kind}[/]: {where}: {issue.message}{skipped}", highlight=False)
+
+
+def _print_profile(out: Console, result) -> None:
+    table = Table(title="profile")
+    for col in ("stage", "seconds", "peak RSS MB", "in", "out"):
+        table.add_column(col, justify="right" if col != "stage" else "left")
+    for st in result.stages:
+        table.add_row(st.stage, f"{st.seconds:.3f}", f"{st.peak_rss_mb:.0f}",
+                      "" if st.rows_in is None else str(st.rows_in), "" if st.rows_out is None else str(st.rows_out))
+    out.print(table)
+
+
+def _print_quality(out: Console, quality: dict) -> None:
+    table = Table(title="quality against ground truth", show_header=False)
+    for key, value in _flatten(quality):
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    out.print(table)
+
+
+def _flatten(d: dict, prefix: str = "") -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = []
+    for k, v in d.items():
+        if isinstance(v, dict):
+            rows.extend(_flatten(v, f"{prefix}{k}."))
+        else:
+            rows.append((f"{prefix}{k}", v))
+    return rows
+
+
+@app.command()
+def export(
+    db: Path = typer.Option(..., "--db", help="tablefuse DuckDB store."),
+    table: str = typer.Option("integrated", "--table", help="Store table to export (integrated, tuples, pairs, membership, conflicts, ...)."),
+    fmt: str = typer.Option("csv", "--format", help="csv or parquet."),
+    out: Path = typer.Option(..., "--out", help="Output file."),
+) -> None:
+    """Write one store table to a CSV or Parquet file."""
+    console = _console()
+    try:
+        if fmt not in ("csv", "parquet"):
+            raise ConfigError(f"--format must be csv or parquet, not {fmt!r}")
+        from ..store import export_table
+
+        n = export_table(db, table, fmt, out)
+    except Exception as exc:  # noqa: BLE001
+        _fail(console, exc)
+        return
+    Console().print(f"wrote {n} rows of {table} to {out}")
+
+
+@app.command()
+def info(
+    db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="tablefuse DuckDB store."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Summarise a store: sources, tuples, sets, conflicts."""
+    console = _console()
+    try:
+        from ..store import info as store_info
+
+        summary = store_info(db)
+    except Exception as exc:  # noqa: BLE001
+        _fail(console, exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=str))
+        return
+    table = Table(title=f"tablefuse store {db}", show_header=False)
+    for key, value in _flatten(summary):
+        table.add_row(str(key), str(value))
+    Console().print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,309 @@
+"""DuckDB I/O for the store: atomic run writes, table reads, exports and a run summary.
+
+A run is built in a temporary file next to the target and moved over it with ``os.replace``, so
+readers (the app, a second CLI) see either the old database or the new one, never half of each.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import polars as pl
+
+from ..errors import StoreError
+from ..frames import RunResult
+from ._rows import run_row, table_frames
+from ._schema import (FIXED, PRESERVED_TABLES, RUNS, TABLES, Columns, columns_for, create_sql,
+                      literal, quote)
+
+__all__ = ["PRESERVED_TABLES", "TABLES", "export_table", "info", "list_tables", "read_table",
+           "write_run"]
+
+_MAGIC = b"DUCK"  # DuckDB files carry this at byte offset 8
+_OLD = "tf_old"  # catalog alias of the previous database while carrying tables over
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc}") from exc
+    return len(head) >= 12 and head[8:12] == _MAGIC
+
+
+def _remove(*paths: Path) -> None:
+    for p in paths:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+@contextlib.contextmanager
+def _connect(path: Path, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open store {path}: {exc}") from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _table_names(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> list[str]:
+    where = "schema_name = 'main'" + (f" AND database_name = {literal(catalog)}" if catalog else
+                                      " AND database_name = current_database()")
+    rows = con.sql(f"SELECT table_name FROM duckdb_tables() WHERE {where} ORDER BY table_name")
+    return [r[0] for r in rows.fetchall()]
+
+
+def _inspect_target(target: Path) -> bool:
+    """True when ``target`` is a tablefuse store to carry history from.
+
+    Raises ``StoreError`` rather than overwrite anything that is not ours: a non-DuckDB file or
+    a DuckDB database holding other tables. An empty file or empty database may be replaced.
+    """
+    if not target.exists():
+        return False
+    if not target.is_file():
+        raise StoreError(f"{target} exists and is not a file; choose another store path")
+    if target.stat().st_size == 0:
+        return False
+    if not _is_duckdb_file(target):
+        raise StoreError(f"{target} exists and is not a DuckDB database; refusing to overwrite it. "
+                         "Choose another store path or remove the file.")
+    if _wal(target).exists():
+        # Fold a leftover write-ahead log into the old file: after the replace it would be
+        # replayed onto the new database.
+        with _connect(target, read_only=False) as con:
+            con.sql("CHECKPOINT")
+    with _connect(target, read_only=True) as con:
+        tables = _table_names(con)
+    if "runs" in tables:
+        return True
+    if tables:
+        raise StoreError(f"{target} is a DuckDB database but not a tablefuse store (tables: "
+                         f"{', '.join(tables)}); refusing to overwrite it. Choose another path.")
+    return False
+
+
+def _copy_table_ddl(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Recreate ``tf_old.name`` here with its own DDL (keys, defaults), falling back to CTAS."""
+    ddl = con.sql(f"SELECT sql FROM duckdb_tables() WHERE database_name = {literal(_OLD)} "
+                  f"AND schema_name = 'main' AND table_name = {literal(name)}").fetchone()
+    src = f"{_OLD}.main.{quote(name)}"
+    try:
+        if ddl is None or not ddl[0]:
+            raise duckdb.Error("no DDL")
+        con.sql(ddl[0])
+    except duckdb.Error:
+        with contextlib.suppress(duckdb.Error):
+            con.sql(f"DROP TABLE IF EXISTS {quote(name)}")
+        con.sql(f"CREATE TABLE {quote(name)} AS SELECT * FROM {src}")
+        return
+    con.sql(f"INSERT INTO {quote(name)} SELECT * FROM {src}")
+
+
+def _carry_over(con: duckdb.DuckDBPyConnection, old: Path) -> None:
+    """Copy the ``runs`` history (no longer latest) and every preserved table from ``old``."""
+    con.sql(f"ATTACH {literal(str(old))} AS {_OLD} (READ_ONLY)")
+    try:
+        old_tables = set(_table_names(con, _OLD))
+        old_cols = {r[0] for r in con.sql(
+            f"SELECT column_name FROM duckdb_columns() WHERE database_name = {literal(_OLD)} "
+            "AND schema_name = 'main' AND table_name = 'runs'").fetchall()}
+        keep = [c for c, _ in RUNS if c in old_cols]
+        if keep:
+            cols = ", ".join(quote(c) for c in keep)
+            con.sql(f"INSERT INTO runs ({cols}) SELECT {cols} FROM {_OLD}.main.runs")
+            con.sql("UPDATE runs SET latest = false")
+        for name in PRESERVED_TABLES:
+            if name in old_tables:
+                _copy_table_ddl(con, name)
+    finally:
+        con.sql(f"DETACH {_OLD}")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, cols: Columns) -> None:
+    """Insert ``frame`` into ``table``, casting each column to its declared type."""
+    if frame.height == 0:
+        return
+    view = "tf_frame"
+    con.register(view, frame.to_arrow())
+    try:
+        select = ", ".join(f"CAST({quote(c)} AS {t})" for c, t in cols)
+        con.sql(f"INSERT INTO {quote(table)} SELECT {select} FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def _fill(con: duckdb.DuckDBPyConnection, result: RunResult, version: str, old: Path | None) -> None:
+    attrs = result.tuples.attributes
+    cols = {name: columns_for(name, attrs) for name in TABLES}
+    for name in TABLES:
+        con.sql(create_sql(name, cols[name]))
+    if old is not None:
+        _carry_over(con, old)
+    _insert(con, "runs", run_row(result, version), cols["runs"])
+    for name, frame in table_frames(result, cols).items():
+        _insert(con, name, frame, cols[name])
+
+
+def write_run(db_path: str | Path, result: RunResult, version: str) -> None:
+    """Write ``result`` as the latest run of the store at ``db_path``, atomically.
+
+    The previous run's tables are replaced; its ``runs`` rows and ``PRESERVED_TABLES`` survive.
+    On any error the old database is left untouched and no temporary file remains.
+
+    >>> write_run("demo.duckdb", result, version="0.1.0")  # doctest: +SKIP
+    """
+    target = Path(db_path)
+    carry = _inspect_target(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    _remove(tmp, _wal(tmp))
+    try:
+        with _connect(tmp, read_only=False) as con:
+            _fill(con, result, version, target if carry else None)
+            con.sql("CHECKPOINT")  # fold the WAL into the file so only one file moves
+        _remove(_wal(tmp))
+        _fsync(tmp)
+        os.replace(tmp, target)
+    except duckdb.Error as exc:
+        _remove(tmp, _wal(tmp))
+        raise StoreError(f"writing store {target} failed: {exc}") from exc
+    except BaseException:
+        _remove(tmp, _wal(tmp))
+        raise
+    _fsync(target.parent)
+
+
+def _fsync(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _reader(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = Path(db_path)
+    if not path.is_file():
+        raise StoreError(f"store {path} does not exist; run `tablefuse run` to create it")
+    if not _is_duckdb_file(path):
+        raise StoreError(f"{path} is not a DuckDB database")
+    with _connect(path, read_only=True) as con:
+        yield con
+
+
+def _checked_name(con: duckdb.DuckDBPyConnection, path: str | Path, name: str) -> str:
+    tables = _table_names(con)
+    if name not in tables:
+        raise StoreError(f"store {path} has no table {name!r}; available: {', '.join(tables)}")
+    return quote(name)
+
+
+def list_tables(db_path: str | Path) -> list[str]:
+    """Names of every table in the store (contract tables and preserved ones), sorted."""
+    with _reader(db_path) as con:
+        return _table_names(con)
+
+
+def read_table(db_path: str | Path, name: str) -> pl.DataFrame:
+    """One store table as a polars frame.
+
+    >>> read_table("demo.duckdb", "integrated")  # doctest: +SKIP
+    """
+    with _reader(db_path) as con:
+        q = _checked_name(con, db_path, name)
+        try:
+            return con.sql(f"SELECT * FROM {q}").pl()
+        except duckdb.Error as exc:
+            raise StoreError(f"reading {name!r} from {db_path} failed: {exc}") from exc
+
+
+def export_table(db_path: str | Path, name: str, fmt: Literal["csv", "parquet"], out: Path) -> int:
+    """Write one store table to ``out`` as CSV (with header) or Parquet; returns rows written.
+
+    >>> export_table("demo.duckdb", "integrated", "csv", Path("golden.csv"))  # doctest: +SKIP
+    """
+    options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet"}
+    if fmt not in options:
+        raise StoreError(f"export format {fmt!r} unknown; choose csv or parquet")
+    out = Path(out)
+    if out.is_dir():
+        raise StoreError(f"export target {out} is a directory; give a file path")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    with _reader(db_path) as con:
+        q = _checked_name(con, db_path, name)
+        try:
+            row = con.execute(f"COPY (SELECT * FROM {q}) TO {literal(str(tmp))} "
+                              f"({options[fmt]})").fetchone()
+            os.replace(tmp, out)
+        except duckdb.Error as exc:
+            _remove(tmp)
+            raise StoreError(f"exporting {name!r} to {out} failed: {exc}") from exc
+        except BaseException:
+            _remove(tmp)
+            raise
+    return int(row[0]) if row else 0
+
+
+def info(db_path: str | Path) -> dict[str, Any]:
+    """Headline numbers of the latest run (for ``tablefuse info`` and the app).
+
+    >>> info("demo.duckdb")["sets"]  # doctest: +SKIP
+    """
+    with _reader(db_path) as con:
+        tables = set(_table_names(con))
+        missing = [t for t in TABLES if t not in tables]
+        if missing:
+            raise StoreError(f"{db_path} is not a complete tablefuse store; missing {missing}")
+
+        def one(q: str) -> Any:
+            row = con.sql(q).fetchone()
+            return row[0] if row else None
+
+        run = con.sql("SELECT run_id, status, started, finished, tablefuse_version FROM runs "
+                      "ORDER BY latest DESC, started DESC LIMIT 1").fetchone()
+        run_id, status, started, finished, version = run if run else (None,) * 5
+        n_tuple_cols = one("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' "
+                           "AND database_name = current_database() AND table_name = 'tuples'")
+        sizes = [r[0] for r in con.sql(
+            "SELECT count(*) AS n FROM membership GROUP BY set_id ORDER BY n DESC LIMIT 5"
+        ).fetchall()]
+        by_status = dict(con.sql("SELECT status, count(*) FROM sources GROUP BY status").fetchall())
+        return {
+            "run_id": run_id,
+            "status": status,
+            "started": started,
+            "finished": finished,
+            "tablefuse_version": version,
+            "runs": one("SELECT count(*) FROM runs"),
+            "sources": one("SELECT count(*) FROM sources"),
+            "sources_ok": by_status.get("ok", 0),
+            "sources_partial": by_status.get("partial", 0),
+            "sources_skipped": by_status.get("skipped", 0),
+            "input_issues": one("SELECT count(*) FROM input_issues"),
+            "tuples": one("SELECT count(*) FROM tuples"),
+            "attributes": int(n_tuple_cols) - len(FIXED["tuples"]),
+            "candidate_pairs": one("SELECT count(*) FROM candidates"),
+            "integrable_pairs": one("SELECT count(*) FROM pairs WHERE integrable"),
+            "sets": one("SELECT count(DISTINCT set_id) FROM membership"),
+            "multi_tuple_sets": one("SELECT count(*) FROM (SELECT set_id FROM membership "
+                                    "GROUP BY set_id HAVING count(*) > 1)"),
+            "conflicts": one("SELECT count(*) FROM conflicts"),
+            "largest_sets": sizes,
+        }
+

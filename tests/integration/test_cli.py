@@ -1,0 +1,124 @@
+"""The CLI end to end on small lakes written by the tests: exit codes, store, export, info."""
+from __future__ import annotations
+
+import json
+
+import duckdb
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from tablefuse.cli import app
+
+runner = CliRunner()
+
+
+def _write_lake(root):
+    root.mkdir()
+    (root / "a.csv").write_text(
+        "name,city,phone\n"
+        "Blue Door Cafe,Springfield,555-0100\n"
+        "Golden Dragon,Shelbyville,555-0101\n"
+        "Harbor Grill,Ogdenville,555-0102\n")
+    (root / "b.tsv").write_text(
+        "Name\tCity\n"
+        "Blue Door Cafe\tSpringfield\n"
+        "Harbour Grill\tOgdenville\n"
+        "Pine Tavern\tCapital City\n")
+    return root
+
+
+def test_integrate_writes_store_and_prints_summary(tmp_path):
+    lake = _write_lake(tmp_path / "lake")
+    db = tmp_path / "out.duckdb"
+    res = runner.invoke(app, ["integrate", str(lake), "--db", str(db), "--profile"])
+    assert res.exit_code == 0, res.output
+    assert "tuples" in res.output and "profile" in res.output
+    con = duckdb.connect(str(db), read_only=True)
+    tuples = con.sql("SELECT * FROM tuples ORDER BY tid").pl()
+    assert tuples.height == 6
+    assert tuples.filter(pl.col("source") == "b.tsv")["source_row"].to_list() == [0, 1, 2]
+    membership = con.sql("SELECT * FROM membership").pl()
+    assert sorted(membership["tid"].to_list()) == tuples["tid"].to_list()
+    # The two "Blue Door Cafe" rows describe one restaurant and must land in one set.
+    blue = tuples.filter(pl.col("name") == "Blue Door Cafe")["tid"].to_list()
+    sets = membership.filter(pl.col("tid").is_in(blue))["set_id"].unique()
+    assert sets.len() == 1
+    con.close()
+
+
+def test_info_and_export(tmp_path):
+    lake = _write_lake(tmp_path / "lake")
+    db = tmp_path / "out.duckdb"
+    assert runner.invoke(app, ["integrate", str(lake), "--db", str(db), "-q"]).exit_code == 0
+    res = runner.invoke(app, ["info", "--db", str(db), "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output)
+    assert json.dumps(summary)  # serialisable
+    for fmt in ("csv", "parquet"):
+        out = tmp_path / f"golden.{fmt}"
+        res = runner.invoke(app, ["export", "--db", str(db), "--table", "integrated", "--format", fmt, "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        frame = pl.read_csv(out) if fmt == "csv" else pl.read_parquet(out)
+        con = duckdb.connect(str(db), read_only=True)
+        n_sets = con.sql("SELECT count(DISTINCT set_id) FROM membership").fetchone()[0]
+        con.close()
+        assert frame.height == n_sets
+        assert "set_id" in frame.columns and "name" in frame.columns
+
+
+def test_bad_file_stops_with_exit_2_and_writes_nothing(tmp_path):
+    lake = _write_lake(tmp_path / "lake")
+    (lake / "broken.csv").write_text("name,city\nx,y,z,w\n")
+    db = tmp_path / "out.duckdb"
+    res = runner.invoke(app, ["integrate", str(lake), "--db", str(db)])
+    assert res.exit_code == 2
+    assert "broken.csv" in res.output
+    assert not db.exists()
+
+
+def test_skip_bad_continues_and_records_the_skipped_file(tmp_path):
+    lake = _write_lake(tmp_path / "lake")
+    (lake / "empty.csv").write_text("")
+    db = tmp_path / "out.duckdb"
+    res = runner.invoke(app, ["integrate", str(lake), "--db", str(db), "--skip-bad"])
+    assert res.exit_code == 0, res.output
+    assert "empty.csv" in res.output
+    con = duckdb.connect(str(db), read_only=True)
+    sources = con.sql("SELECT source, status FROM sources ORDER BY source").pl()
+    con.close()
+    assert dict(sources.iter_rows()) == {"a.csv": "ok", "b.tsv": "ok", "empty.csv": "skipped"}
+
+
+def test_config_errors_exit_2(tmp_path):
+    lake = _write_lake(tmp_path / "lake")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[judge]\nmethod = 'nonsense'\n")
+    res = runner.invoke(app, ["integrate", str(lake), "--db", str(tmp_path / "x.duckdb"), "--config", str(cfg)])
+    assert res.exit_code == 2
+    assert "nonsense" in res.output
+
+
+def test_missing_store_exit_3(tmp_path):
+    res = runner.invoke(app, ["info", "--db", str(tmp_path / "absent.duckdb")])
+    assert res.exit_code == 3
+
+
+def test_mapping_file_overrides_alignment(tmp_path):
+    lake = _write_lake(tmp_path / "lake")
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("source,source_column,attribute\nb.tsv,City,town\na.csv,city,town\n")
+    db = tmp_path / "out.duckdb"
+    res = runner.invoke(app, ["integrate", str(lake), "--db", str(db), "--mapping", str(mapping), "-q"])
+    assert res.exit_code == 0, res.output
+    con = duckdb.connect(str(db), read_only=True)
+    cols = [r[0] for r in con.sql("DESCRIBE tuples").fetchall()]
+    con.close()
+    assert "town" in cols and "city" not in cols
+
+
+@pytest.mark.parametrize("args", [["--help"], ["integrate", "--help"], ["export", "--help"], ["info", "--help"]])
+def test_help_texts(args):
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0
+    assert "Usage" in res.output
