@@ -65,6 +65,12 @@ def _table_names(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> 
     return [r[0] for r in rows.fetchall()]
 
 
+def _first(con: duckdb.DuckDBPyConnection, q: str) -> tuple[Any, ...] | None:
+    """The first row of ``q`` (DuckDB 2 relations have no ``fetchone``)."""
+    rows = con.sql(q).limit(1).fetchall()
+    return rows[0] if rows else None
+
+
 def _inspect_target(target: Path) -> bool:
     """True when ``target`` is a tablefuse store to carry history from.
 
@@ -84,7 +90,7 @@ def _inspect_target(target: Path) -> bool:
         # Fold a leftover write-ahead log into the old file: after the replace it would be
         # replayed onto the new database.
         with _connect(target, read_only=False) as con:
-            con.sql("CHECKPOINT")
+            con.execute("CHECKPOINT")
     with _connect(target, read_only=True) as con:
         tables = _table_names(con)
     if "runs" in tables:
@@ -97,24 +103,24 @@ def _inspect_target(target: Path) -> bool:
 
 def _copy_table_ddl(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Recreate ``tf_old.name`` here with its own DDL (keys, defaults), falling back to CTAS."""
-    ddl = con.sql(f"SELECT sql FROM duckdb_tables() WHERE database_name = {literal(_OLD)} "
-                  f"AND schema_name = 'main' AND table_name = {literal(name)}").fetchone()
+    ddl = _first(con, f"SELECT sql FROM duckdb_tables() WHERE database_name = {literal(_OLD)} "
+                      f"AND schema_name = 'main' AND table_name = {literal(name)}")
     src = f"{_OLD}.main.{quote(name)}"
     try:
         if ddl is None or not ddl[0]:
             raise duckdb.Error("no DDL")
-        con.sql(ddl[0])
+        con.execute(ddl[0])
     except duckdb.Error:
         with contextlib.suppress(duckdb.Error):
-            con.sql(f"DROP TABLE IF EXISTS {quote(name)}")
-        con.sql(f"CREATE TABLE {quote(name)} AS SELECT * FROM {src}")
+            con.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+        con.execute(f"CREATE TABLE {quote(name)} AS SELECT * FROM {src}")
         return
-    con.sql(f"INSERT INTO {quote(name)} SELECT * FROM {src}")
+    con.execute(f"INSERT INTO {quote(name)} SELECT * FROM {src}")
 
 
 def _carry_over(con: duckdb.DuckDBPyConnection, old: Path) -> None:
     """Copy the ``runs`` history (no longer latest) and every preserved table from ``old``."""
-    con.sql(f"ATTACH {literal(str(old))} AS {_OLD} (READ_ONLY)")
+    con.execute(f"ATTACH {literal(str(old))} AS {_OLD} (READ_ONLY)")
     try:
         old_tables = set(_table_names(con, _OLD))
         old_cols = {r[0] for r in con.sql(
@@ -123,13 +129,13 @@ def _carry_over(con: duckdb.DuckDBPyConnection, old: Path) -> None:
         keep = [c for c, _ in RUNS if c in old_cols]
         if keep:
             cols = ", ".join(quote(c) for c in keep)
-            con.sql(f"INSERT INTO runs ({cols}) SELECT {cols} FROM {_OLD}.main.runs")
-            con.sql("UPDATE runs SET latest = false")
+            con.execute(f"INSERT INTO runs ({cols}) SELECT {cols} FROM {_OLD}.main.runs")
+            con.execute("UPDATE runs SET latest = false")
         for name in PRESERVED_TABLES:
             if name in old_tables:
                 _copy_table_ddl(con, name)
     finally:
-        con.sql(f"DETACH {_OLD}")
+        con.execute(f"DETACH {_OLD}")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, cols: Columns) -> None:
@@ -140,7 +146,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, col
     con.register(view, frame.to_arrow())
     try:
         select = ", ".join(f"CAST({quote(c)} AS {t})" for c, t in cols)
-        con.sql(f"INSERT INTO {quote(table)} SELECT {select} FROM {view}")
+        con.execute(f"INSERT INTO {quote(table)} SELECT {select} FROM {view}")
     finally:
         con.unregister(view)
 
@@ -149,7 +155,7 @@ def _fill(con: duckdb.DuckDBPyConnection, result: RunResult, version: str, old: 
     attrs = result.tuples.attributes
     cols = {name: columns_for(name, attrs) for name in TABLES}
     for name in TABLES:
-        con.sql(create_sql(name, cols[name]))
+        con.execute(create_sql(name, cols[name]))
     if old is not None:
         _carry_over(con, old)
     _insert(con, "runs", run_row(result, version), cols["runs"])
@@ -173,7 +179,7 @@ def write_run(db_path: str | Path, result: RunResult, version: str) -> None:
     try:
         with _connect(tmp, read_only=False) as con:
             _fill(con, result, version, target if carry else None)
-            con.sql("CHECKPOINT")  # fold the WAL into the file so only one file moves
+            con.execute("CHECKPOINT")  # fold the WAL into the file so only one file moves
         _remove(_wal(tmp))
         _fsync(tmp)
         os.replace(tmp, target)
@@ -272,11 +278,11 @@ def info(db_path: str | Path) -> dict[str, Any]:
             raise StoreError(f"{db_path} is not a complete tablefuse store; missing {missing}")
 
         def one(q: str) -> Any:
-            row = con.sql(q).fetchone()
+            row = _first(con, q)
             return row[0] if row else None
 
-        run = con.sql("SELECT run_id, status, started, finished, tablefuse_version FROM runs "
-                      "ORDER BY latest DESC, started DESC LIMIT 1").fetchone()
+        run = _first(con, "SELECT run_id, status, started, finished, tablefuse_version FROM runs "
+                          "ORDER BY latest DESC, started DESC LIMIT 1")
         run_id, status, started, finished, version = run if run else (None,) * 5
         n_tuple_cols = one("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' "
                            "AND database_name = current_database() AND table_name = 'tuples'")
