@@ -35,16 +35,18 @@ class Parsed:
     trimmed_rows: int = 0  # rows whose extra trailing fields were all empty
     delimiter: str | None = None
     encoding: str | None = None
+    last_start: int | None = None  # first physical line (1-based) of the last data record
+    last_index: int | None = None  # its data-row index
 
 
 def _text_series(name: str, values: list[str | None]) -> pl.Series:
     return pl.Series(name, values, dtype=pl.Utf8)
 
 
-def _columns(names: list[str], rows: list[list[str | None]]) -> list[pl.Series]:
+def _columns(names: list[str], rows: list[list[str]]) -> list[pl.Series]:
     if not rows:
         return [_text_series(n, []) for n in names]
-    return [_text_series(str(i), list(col)) for i, col in enumerate(zip(*rows, strict=True))]
+    return [pl.Series(str(i), col, dtype=pl.Utf8) for i, col in enumerate(zip(*rows, strict=True))]
 
 
 # --- delimited text -------------------------------------------------------------------------
@@ -54,10 +56,32 @@ def read_delimited(source: str, raw: bytes, ext: str, sniff_bytes: int, skip_bad
     delimiter = sniff_delimiter(text, ext, sniff_bytes)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _parse_records(source, reader, delimiter, encoding, skip_bad)
+        parsed = _parse_records(source, reader, delimiter, encoding, skip_bad)
+        _check_closed_quotes(source, text, delimiter, reader.line_num, parsed)
+        return parsed
     except csv.Error as exc:
         raise InputError(source, f"cannot be parsed near line {reader.line_num} "
                                  f"(delimiter {delimiter!r}): {exc}", kind="unreadable") from exc
+
+
+def _check_closed_quotes(source: str, text: str, delimiter: str, lines_read: int,
+                         parsed: Parsed) -> None:
+    """An unclosed quote swallows the rest of the file into one field: refuse it.
+
+    The lenient reader accepts that silently, so the last record is re-read strictly whenever
+    it spans several lines (the only case where it can happen at the end of the file).
+    """
+    if parsed.last_start is None or parsed.last_start >= lines_read:
+        return
+    tail = "".join(io.StringIO(text, newline="").readlines()[parsed.last_start - 1:])
+    try:
+        for _ in csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            raise InputError(source, f"a quote opened on line {parsed.last_start} is never "
+                                     "closed, so the rest of the file would be one value",
+                             row=parsed.last_index, kind="unclosed_quote") from exc
 
 
 def _blank(record: list[str]) -> bool:
@@ -77,22 +101,26 @@ def _parse_records(source: str, reader: Any, delimiter: str, encoding: str,
     k = len(header)
     named = [i for i, h in enumerate(header) if h]
     required = named[-1] + 1  # rows may lack trailing unnamed (empty-header) fields
-    rows: list[list[str | None]] = []
+    rows: list[list[str]] = []
     kept: list[int] = []
     bad: list[int] = []
     trimmed = 0
     index = 0
+    end = reader.line_num
+    last_start: int | None = None
     for record in reader:
-        if _blank(record) and k > 1:
+        start, end = end + 1, reader.line_num
+        if not record or (k > 1 and _blank(record)):
             continue  # a blank line holds no value: not a data row
+        last_start = start
         n = len(record)
         if n == k:
-            rows.append(record)  # type: ignore[arg-type]
+            rows.append(record)
         elif n > k and not "".join(record[k:]).strip():
-            rows.append(record[:k])  # type: ignore[arg-type]
+            rows.append(record[:k])
             trimmed += 1
         elif required <= n < k:
-            rows.append(record + [""] * (k - n))  # type: ignore[operator]
+            rows.append(record + [""] * (k - n))
         elif skip_bad:
             bad.append(index)
             index += 1
@@ -105,7 +133,7 @@ def _parse_records(source: str, reader: Any, delimiter: str, encoding: str,
         index += 1
     return Parsed("csv", header, _columns(header, rows), kept, bad, "ragged",
                   f"field count differs from the header's {k} (delimiter {delimiter!r})",
-                  trimmed, delimiter, encoding)
+                  trimmed, delimiter, encoding, last_start, index - 1)
 
 
 def _check_header(source: str, header: list[str]) -> None:
@@ -212,7 +240,7 @@ def read_json(source: str, raw: bytes, ext: str, sniff_bytes: int, skip_bad: boo
                for i, name in enumerate(header)]
     bad.sort()
     return Parsed(fmt, header, columns, [i for i, _ in good], bad, "bad_record",
-                  "not a JSON object", encoding=encoding)
+                  "not a valid JSON object", encoding=encoding)
 
 
 def _records_of(source: str, doc: Any) -> list[Any]:

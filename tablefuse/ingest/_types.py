@@ -14,7 +14,8 @@ SAMPLE = 1000
 _BOOLEAN = r"(?i)^(true|false|yes|no|t|f|y|n)$"
 # Leading zeros ("007", zip codes) mark identifiers, not numbers.
 _INTEGER = r"^[+-]?(0|[1-9][0-9]*)$"
-_FLOAT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_FLOAT = r"^[+-]?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"  # leading zeros too
 _DATE = (r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
          r"([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?"
          r"|[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}"
@@ -43,4 +44,4 @@ def infer_types(frame: pl.DataFrame) -> dict[str, str]:
 def looks_numeric(text: str) -> bool:
     """A header cell that is a number or a date: the first line is probably data."""
     cell = text.strip()
-    return any(re.match(p, cell) for p in (_FLOAT, _DATE, _GROUPED))
+    return any(re.match(p, cell) for p in (_NUMBER, _DATE, _GROUPED))

@@ -1,0 +1,207 @@
+"""Read a lake folder (or one file) into ``SourceTable``s of text columns.
+
+Every value stays text exactly as written; only null tokens (and, when ``""`` is a null token,
+whitespace-only cells) become null. Whatever cannot be used is raised as ``InputError`` or,
+with ``skip_bad``, recorded as an ``InputIssue`` with the rows it cost: never dropped silently.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import polars as pl
+
+from ..config import IngestConfig
+from ..errors import InputError
+from ..frames import InputIssue, Lake, SourceTable
+from ._readers import Parsed, read_delimited, read_json, read_parquet
+from ._types import infer_types
+
+log = logging.getLogger("tablefuse")
+
+_PARQUET = (".parquet", ".pq")
+_JSON = (".json", ".jsonl", ".ndjson")
+_MAX_LISTED_ROWS = 20
+
+
+def _source_name(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def read_table(path: Path, root: Path,
+               config: IngestConfig | None = None) -> tuple[SourceTable, list[InputIssue]]:
+    """Read one lake file as text columns.
+
+    Raises ``InputError`` when the whole file is unusable (even with ``skip_bad``: the caller
+    decides whether to record it); bad rows are skipped and reported when ``skip_bad``.
+    """
+    config = config or IngestConfig()
+    path, root = Path(path), Path(root)
+    source = _source_name(path, root)
+    ext = path.suffix.lower()
+    if ext not in config.extensions:
+        raise InputError(source, f"extension {ext or '(none)'!r} is not a table format "
+                                 f"read by ingest ({', '.join(config.extensions)})",
+                         kind="unsupported")
+    if ext in _PARQUET:
+        if not os.access(path, os.R_OK) or not path.is_file():
+            raise InputError(source, "cannot be read (missing, a folder, or no permission)",
+                             kind="unreadable")
+        if path.stat().st_size == 0:
+            raise InputError(source, "is empty (0 bytes); nothing to read", kind="empty")
+        parsed = read_parquet(source, path)
+    else:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(source, f"cannot be read: {exc.strerror or exc}",
+                             kind="unreadable") from exc
+        if ext in _JSON:
+            parsed = read_json(source, raw, ext, config.sniff_bytes, config.skip_bad)
+        else:
+            parsed = read_delimited(source, raw, ext, config.sniff_bytes, config.skip_bad)
+    return _finish(source, path, parsed, config)
+
+
+def _finish(source: str, path: Path, parsed: Parsed,
+            config: IngestConfig) -> tuple[SourceTable, list[InputIssue]]:
+    if parsed.bad_rows and not parsed.source_rows:
+        raise InputError(source, f"none of its {len(parsed.bad_rows)} data rows can be used: "
+                                 f"{parsed.bad_reason}", row=parsed.bad_rows[0],
+                         kind=parsed.bad_kind)
+    issues: list[InputIssue] = []
+    names: list[str] = []
+    columns: list[pl.Series] = []
+    for i, (name, column) in enumerate(zip(parsed.names, parsed.columns, strict=True)):
+        if name:
+            names.append(name)
+            columns.append(column)
+        elif column.str.strip_chars().fill_null("").eq("").all():
+            issues.append(InputIssue(source, "empty_column",
+                                     f"{source}: column {i + 1} has no header and no values "
+                                     "(a trailing delimiter?); dropped"))
+        else:
+            names.append(f"column_{i + 1}")
+            columns.append(column)
+            issues.append(InputIssue(source, "unnamed_column",
+                                     f"{source}: column {i + 1} has values but no header; "
+                                     f"named 'column_{i + 1}'"))
+    names, renamed = _dedupe(names)
+    if renamed:
+        shown = ", ".join(f"{a!r} -> {b!r}" for a, b in renamed)
+        issues.append(InputIssue(source, "duplicate_header",
+                                 f"{source}: repeated column names renamed: {shown}"))
+    if parsed.trimmed_rows:
+        issues.append(InputIssue(source, "trailing_delimiter",
+                                 f"{source}: {parsed.trimmed_rows} rows end in extra empty "
+                                 "fields beyond the header; the empty fields were ignored"))
+    if parsed.bad_rows:
+        listed = ", ".join(str(r) for r in parsed.bad_rows[:_MAX_LISTED_ROWS])
+        more = "" if len(parsed.bad_rows) <= _MAX_LISTED_ROWS else ", ..."
+        issues.append(InputIssue(source, parsed.bad_kind,
+                                 f"{source}: skipped {len(parsed.bad_rows)} rows, "
+                                 f"{parsed.bad_reason} (0-based data rows {listed}{more})",
+                                 row=parsed.bad_rows[0], rows_skipped=len(parsed.bad_rows)))
+    frame = pl.DataFrame([c.rename(n) for n, c in zip(names, columns, strict=True)])
+    if frame.width:
+        tokens = pl.Series(list(config.null_tokens), dtype=pl.Utf8).implode()
+        frame = frame.with_columns(
+            pl.when(pl.col(n).str.strip_chars().is_in(tokens)).then(None).otherwise(pl.col(n))
+            .alias(n) for n in names)
+    contiguous = parsed.source_rows == list(range(len(parsed.source_rows)))
+    table = SourceTable(source=source, path=path, format=parsed.format, frame=frame,
+                        column_types=infer_types(frame), delimiter=parsed.delimiter,
+                        encoding=parsed.encoding,
+                        source_rows=None if contiguous else tuple(parsed.source_rows),
+                        rows_skipped=len(parsed.bad_rows))
+    table.validate()
+    for issue in issues:
+        log.warning(issue.message)
+    return table, issues
+
+
+def _dedupe(names: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """``name, name`` -> ``name, name_2``; a suffix never collides with another header."""
+    taken = set(names)
+    seen: set[str] = set()
+    out: list[str] = []
+    renamed: list[tuple[str, str]] = []
+    for name in names:
+        if name not in seen:
+            seen.add(name)
+            out.append(name)
+            continue
+        n = 2
+        while f"{name}_{n}" in taken:
+            n += 1
+        new = f"{name}_{n}"
+        taken.add(new)
+        seen.add(new)
+        out.append(new)
+        renamed.append((name, new))
+    return out, renamed
+
+
+def _lake_files(root: Path) -> list[Path]:
+    """Every non-hidden file under root, sorted by relative path for a deterministic order."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _data_lines(path: Path, kind: str) -> int:
+    """Rows a skipped text file held (non-blank lines after the header); 0 when not countable."""
+    ext = path.suffix.lower()
+    if ext in _PARQUET or ext == ".json" or kind == "binary":
+        return 0
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return 0
+    if b"\x00" in raw:
+        return 0
+    lines = sum(1 for line in raw.splitlines() if line.strip())
+    return lines if ext in (".jsonl", ".ndjson") else max(lines - 1, 0)
+
+
+def read_lake(root: str | Path, config: IngestConfig | None = None) -> Lake:
+    """Read every table under ``root`` (recursively, hidden files skipped)."""
+    config = config or IngestConfig()
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(str(root), "is not a folder; give the lake folder holding the tables",
+                         kind="not_found")
+    tables: list[SourceTable] = []
+    issues: list[InputIssue] = []
+    for path in _lake_files(root):
+        source = _source_name(path, root)
+        if path.suffix.lower() not in config.extensions:
+            issues.append(InputIssue(source, "unsupported",
+                                     f"{source}: not a table format read by ingest "
+                                     f"({', '.join(config.extensions)}); not used", fatal=True))
+            log.warning(issues[-1].message)
+            continue
+        try:
+            table, found = read_table(path, root, config)
+        except InputError as exc:
+            if not config.skip_bad:
+                raise
+            issues.append(InputIssue(source, exc.kind, f"{exc}; file skipped", row=exc.row,
+                                     rows_skipped=_data_lines(path, exc.kind), fatal=True))
+            log.warning(issues[-1].message)
+            continue
+        tables.append(table)
+        issues.extend(found)
+    if not tables:
+        detail = "; ".join(i.message for i in issues[:5])
+        raise InputError(str(root), "holds no readable table" + (f" ({detail})" if detail else ""),
+                         kind="no_tables")
+    log.info("ingest: %d tables, %d rows, %d issues", len(tables),
+             sum(t.frame.height for t in tables), len(issues))
+    return Lake(root=root, tables=tuple(tables), issues=tuple(issues))
