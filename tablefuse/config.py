@@ -30,6 +30,7 @@ class IngestConfig:
     extensions: tuple[str, ...] = (".csv", ".tsv", ".txt", ".dat", ".psv", ".parquet", ".pq",
                                    ".json", ".jsonl", ".ndjson")
     sniff_bytes: int = 65536
+    exclude: tuple[str, ...] = ()  # globs on the relative path or file name, e.g. "gt.csv"
 
 
 @dataclass(frozen=True)
@@ -63,18 +64,35 @@ class BlockConfig:
 class JudgeConfig:
     """How candidate pairs are scored as integrable or not."""
 
-    method: str = "similarity"
+    method: str = "similarity"  # similarity | ssacl
     threshold: float | None = None  # None: the judge chooses its own, without labels
     seed: int = 0
+    # ssacl only (self-supervised matcher; see tablefuse/judge/ssacl):
+    model_dir: str | None = None  # a local Hugging Face model folder; None: the bundled MiniLM
+    device: str = "auto"  # auto picks cuda, then mps, then cpu
+    ssacl_epochs: int = 30  # upper bound; early stopping on held-out synthetic pairs
+    ssacl_batch_size: int = 256
+    ssacl_learning_rate: float = 1e-3
+    ssacl_adv_epsilon: float = 0.01  # L2 bound of each attribute embedding's perturbation
+    ssacl_adv_weight: float = 0.5  # loss weight of the adversarial positives (0 disables them)
+    ssacl_adv_steps: int = 1  # 1: FGM; more: PGD steps
+    ssacl_augment: tuple[str, ...] = ("typo", "token", "null", "semantic", "format")
+    ssacl_hard_negatives: int = 2  # blocking neighbours per tuple used as negatives
+    ssacl_max_train_tuples: int = 3000  # tuples sampled as training anchors
+    ssacl_finetune_encoder: bool = False  # fine-tune the encoder too (slow on CPU)
+    ssacl_threshold_method: str = "auto"  # auto | synthetic | otsu (see judge/ssacl/threshold.py)
 
 
 @dataclass(frozen=True)
 class DiscoverConfig:
     """How judged pairs become integrable sets."""
 
-    method: str = "components"
+    method: str = "components"  # leiden | leiden_modularity | louvain | components | cliques | label_propagation
     min_score: float | None = None  # None: use the judge's integrable flag
     seed: int = 0
+    resolution: float | None = None  # None: 0.5 for CPM (leiden), 1.0 for modularity methods
+    split_below: float | None = 0.1  # post-check: split a set holding a pair scored below this; None: off
+    max_clique_component: int = 300  # cliques: larger components fall back to leiden (noted)
 
 
 @dataclass(frozen=True)
@@ -82,6 +100,12 @@ class ResolveConfig:
     """How conflicting values inside a set are resolved."""
 
     method: str = "vote"
+    k: int = 10  # knn: neighbouring sets that vote
+    min_mi: float = 0.1  # knn: normalised mutual information an attribute needs to be compared
+    max_iter: int = 20  # truth: iterations at most
+    tol: float = 1e-4  # truth: stop once no source accuracy moves more than this
+    prior_accuracy: float = 0.8  # truth: every source's starting accuracy
+    false_values: int = 10  # truth: ACCU's n, how many wrong values a careless source might pick
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ def integrate(
     config: Optional[Path] = typer.Option(None, "--config", help="TOML or YAML config file with sections [ingest], [align], [block], [judge], [discover], [resolve]."),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="Column mapping file (source column -> attribute); always overrides automatic alignment."),
     skip_bad: Optional[bool] = typer.Option(None, "--skip-bad/--no-skip-bad", help="Skip bad files and rows (each recorded in the store) instead of stopping with exit code 2."),
+    exclude: Optional[list[str]] = typer.Option(None, "--exclude", help="Glob of lake files to leave out (relative path or file name, e.g. gt.csv); repeatable."),
     block: Optional[str] = typer.Option(None, "--block", help="Blocking method (block.method)."),
     judge: Optional[str] = typer.Option(None, "--judge", help="Pairwise judge (judge.method), e.g. ssacl or similarity."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Judge decision threshold in [0,1] (default: chosen without labels)."),
@@ -80,7 +81,7 @@ def integrate(
     try:
         cfg = build_config(
             config,
-            ingest={"skip_bad": skip_bad},
+            ingest={"skip_bad": skip_bad, "exclude": tuple(exclude) if exclude else None},
             align={"mapping_file": str(mapping) if mapping else None},
             block={"method": block},
             judge={"method": judge, "threshold": threshold},
@@ -119,9 +120,9 @@ def _print_summary(out: Console, result, db: Path) -> None:
         table.add_row(key.replace("_", " "), str(s[key]))
     out.print(table)
     for issue in result.lake.issues:
-        where = issue.source + (f", row {issue.row}" if issue.row is not None else "")
+        where = "" if issue.message.startswith(issue.source) else f"{issue.source}: "
         skipped = f" ({issue.rows_skipped} rows skipped)" if issue.rows_skipped else ""
-        out.print(f"[yellow]{issue.kind}[/]: {where}: {issue.message}{skipped}", highlight=False)
+        out.print(f"[yellow]{issue.kind}[/]: {where}{issue.message}{skipped}", highlight=False)
 
 
 def _print_profile(out: Console, result) -> None:

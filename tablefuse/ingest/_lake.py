@@ -6,6 +6,8 @@ with ``skip_bad``, recorded as an ``InputIssue`` with the rows it cost: never dr
 """
 from __future__ import annotations
 
+import fnmatch
+
 import logging
 import os
 from pathlib import Path
@@ -170,6 +172,12 @@ def _data_lines(path: Path, kind: str) -> int:
     return lines if ext in (".jsonl", ".ndjson") else max(lines - 1, 0)
 
 
+def _excluded(source: str, patterns: tuple[str, ...]) -> bool:
+    """True when ``source`` (relative path) or its file name matches a glob in ``patterns``."""
+    name = source.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(source, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
 def read_lake(root: str | Path, config: IngestConfig | None = None) -> Lake:
     """Read every table under ``root`` (recursively, hidden files skipped)."""
     config = config or IngestConfig()
@@ -181,6 +189,10 @@ def read_lake(root: str | Path, config: IngestConfig | None = None) -> Lake:
     issues: list[InputIssue] = []
     for path in _lake_files(root):
         source = _source_name(path, root)
+        if _excluded(source, config.exclude):
+            issues.append(InputIssue(source, "excluded", f"{source}: excluded by ingest.exclude; not used"))
+            log.info(issues[-1].message)
+            continue
         if path.suffix.lower() not in config.extensions:
             issues.append(InputIssue(source, "unsupported",
                                      f"{source}: not a table format read by ingest "
