@@ -61,7 +61,7 @@ def test_info_and_export(tmp_path):
         assert res.exit_code == 0, res.output
         frame = pl.read_csv(out) if fmt == "csv" else pl.read_parquet(out)
         con = duckdb.connect(str(db), read_only=True)
-        n_sets = con.sql("SELECT count(DISTINCT set_id) FROM membership").fetchone()[0]
+        n_sets = con.sql("SELECT count(DISTINCT set_id) AS n FROM membership").pl()["n"][0]
         con.close()
         assert frame.height == n_sets
         assert "set_id" in frame.columns and "name" in frame.columns
