@@ -196,6 +196,33 @@ def info(
     Console().print(table)
 
 
+@app.command()
+def ui(
+    port: int = typer.Option(8501, "--port", help="Port to serve on (always bound to 127.0.0.1)."),
+    db: Optional[Path] = typer.Option(None, "--db", help="tablefuse store to open at start."),
+    max_upload_mb: int = typer.Option(200, "--max-upload-mb", help="Largest upload accepted, in MB."),
+) -> None:
+    """Open the Streamlit app on http://127.0.0.1:PORT (needs: pip install 'tablefuse[app]')."""
+    import os
+    import subprocess
+
+    script = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
+    try:
+        if not script.is_file():
+            raise ConfigError(f"the app is not at {script}; it ships with the source tree")
+        import streamlit  # noqa: F401
+    except (ConfigError, ImportError) as exc:
+        _fail(_console(), ConfigError(f"{exc}; install the app with pip install -e '.[app]'"))
+        return
+    env = {**os.environ, "TABLEFUSE_APP_MAX_UPLOAD_MB": str(max_upload_mb)}
+    if db is not None:
+        env["TABLEFUSE_APP_DB"] = str(db.resolve())
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "127.0.0.1",
+           "--server.port", str(port), "--server.maxUploadSize", str(max_upload_mb),
+           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+    raise typer.Exit(subprocess.call(cmd, env=env))
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,92 @@
+"""Page 4: integrable sets by size or uncertainty, a set side by side, its graph, search."""
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+import streamlit as st
+
+from tablefuse import store
+from tablefuse.errors import TablefuseError
+
+from .. import explore as logic
+from . import common
+
+HIGHLIGHT = "background-color: #ffd166; color: #000"
+
+
+def _styled(frame: pl.DataFrame) -> "pd.io.formats.style.Styler":
+    """Cells that differ from their row's majority value, highlighted."""
+    flags = logic.differing(frame)
+    pdf = frame.to_pandas().set_index("field")
+    css = pd.DataFrame([[HIGHLIGHT if f else "" for f in flags[field]] for field in pdf.index],
+                       index=pdf.index, columns=pdf.columns)
+    return pdf.style.apply(lambda _: css, axis=None)
+
+
+def _split(db: str, set_id: int) -> None:
+    tids = st.session_state.get("split_tids") or []
+    try:
+        store.record_split(db, tids, note=f"split from set {set_id} in the app")
+        common.say("success", f"Split {len(tids)} tuples out of set {set_id} into a new set.")
+    except TablefuseError as exc:
+        common.say("error", str(exc))
+
+
+def _merge(db: str, set_id: int) -> None:
+    others = st.session_state.get("merge_sets") or []
+    try:
+        store.record_merge(db, [set_id, *others], note="merged in the app")
+        common.say("success", f"Merged sets {', '.join(map(str, others))} into set {set_id}.")
+    except TablefuseError as exc:
+        common.say("error", str(exc))
+
+
+def render() -> None:
+    st.header("4 · Explore integrable sets")
+    db = common.require_store()
+    if db is None:
+        return
+    common.flash()
+    membership, pairs = common.table(db, "membership"), common.table(db, "pairs")
+    conflicts, golden = common.table(db, "conflicts"), common.table(db, "integrated")
+    tuples = common.table(db, "tuples")
+
+    text = st.text_input("Search by value", key="explore_search",
+                         placeholder="a name, a phone number, part of an address…")
+    if text.strip():
+        hits = logic.search(tuples, membership, text)
+        st.caption(f"{hits.height} matching tuples" + (" (first 200)" if hits.height >= 200 else ""))
+        st.dataframe(hits, hide_index=True, height=200)
+
+    sort = st.radio("Sort sets by", logic.SORTS, horizontal=True, key="explore_sort")
+    overview = logic.set_overview(membership, pairs, conflicts, golden, sort)
+    st.dataframe(overview, hide_index=True, height=240,
+                 column_config={"mean_score": st.column_config.NumberColumn(format="%.3f"),
+                                "uncertainty": st.column_config.ProgressColumn(
+                                    min_value=0.0, max_value=1.0, format="%.2f")})
+    labels = dict(zip(overview["set_id"].to_list(), overview["label"].to_list(), strict=True))
+    sizes = dict(zip(overview["set_id"].to_list(), overview["size"].to_list(), strict=True))
+    set_id = st.selectbox("Set", overview["set_id"].to_list(), key="explore_set",
+                          format_func=lambda s: f"set {s} — {sizes[s]} tuples — {labels[s] or ''}")
+    if set_id is None:
+        return
+    tids = membership.filter(pl.col("set_id") == set_id)["tid"].sort().to_list()
+    st.subheader(f"Set {set_id}: {len(tids)} tuples side by side")
+    st.caption("Highlighted: values that differ from the most common value of their row.")
+    st.dataframe(_styled(logic.side_by_side(tuples, tids)), height=420)
+
+    st.subheader("Tuple graph")
+    nodes, edges = logic.graph_layout(tids, pairs)
+    if len(tids) > logic.MAX_GRAPH_NODES:
+        st.caption(f"Showing the first {logic.MAX_GRAPH_NODES} of {len(tids)} tuples.")
+    sources = dict(zip(tuples["tid"].to_list(), tuples["source"].to_list(), strict=True))
+    st.vega_lite_chart(logic.graph_spec(nodes, edges, sources), width="stretch")
+    st.caption(f"{len(edges)} judged pairs inside the set; edge colour = pair score.")
+
+    with st.expander("Split or merge this set by hand"):
+        st.multiselect("Tuples to move into a new set", tids, key="split_tids")
+        st.button("Split them off", on_click=_split, args=(str(db), set_id))
+        others = [s for s in overview["set_id"].to_list() if s != set_id]
+        st.multiselect("Sets to merge into this one", others, key="merge_sets",
+                       format_func=lambda s: f"set {s} — {labels[s] or ''}")
+        st.button("Merge them in", on_click=_merge, args=(str(db), set_id))

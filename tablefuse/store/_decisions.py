@@ -1,0 +1,449 @@
+"""User decisions: conflict overrides and hand-made splits/merges of sets, kept in ``decisions``.
+
+A person's say beats the pipeline's guess, so decisions are applied on read: ``read_table`` and
+``export_table`` of ``membership``, ``integrated``, ``conflicts`` and ``provenance`` return the
+run's tables with every decision applied (``raw=True`` gives the pipeline's own output). The
+``decisions`` table is one of ``PRESERVED_TABLES``, so a re-run keeps it.
+
+Set ids change between runs, so a decision names its tuples by ``(source, source_row)``
+(``members``). It is applied, in the order made, only while it still fits: an override only to a
+set with exactly the members it was made on, a split only when the tuples still share a set,
+a merge only when the sets still hold exactly the merged tuples. A decision that no longer fits
+is *stale*: kept, reported by ``list_decisions``, never applied silently to something else.
+
+Sets changed by hand are re-resolved by a plain majority vote over their tuples (method
+``vote_by_hand``), so every client (app, CLI export) sees the same golden record.
+
+>>> record_override("demo.duckdb", set_id=3, attribute="phone", value="555-0100")  # doctest: +SKIP
+>>> read_table("demo.duckdb", "integrated")  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import polars as pl
+
+from ..errors import StoreError
+from . import _duckdb
+from ._schema import Columns, create_sql, quote
+
+DECISIONS: Columns = (
+    ("decision_id", "VARCHAR"), ("seq", "BIGINT"), ("created", "VARCHAR"), ("run_id", "VARCHAR"),
+    ("kind", "VARCHAR"), ("set_id", "BIGINT"), ("attribute", "VARCHAR"), ("value", "VARCHAR"),
+    ("members", "JSON"), ("note", "VARCHAR"),
+)
+"""``kind``: accept | override | split | merge. ``set_id``: as numbered when made (display only).
+``members``: JSON list of [source, source_row] — override/accept: the set's tuples; split: the
+tuples moved out into a new set; merge: every tuple of the merged sets."""
+
+DECISION_KINDS: tuple[str, ...] = ("accept", "override", "split", "merge")
+DECIDED_TABLES: frozenset[str] = frozenset({"membership", "integrated", "conflicts", "provenance"})
+HAND_VOTE = "vote_by_hand"
+
+_TABLE = "decisions"
+
+
+@dataclass(frozen=True)
+class Decided:
+    """The run's tables with decisions applied, and what became of each decision."""
+
+    membership: pl.DataFrame
+    integrated: pl.DataFrame
+    conflicts: pl.DataFrame
+    provenance: pl.DataFrame
+    status: dict[str, str] = field(default_factory=dict)  # decision_id -> applied | stale: why
+
+    def table(self, name: str) -> pl.DataFrame:
+        return {"membership": self.membership, "integrated": self.integrated,
+                "conflicts": self.conflicts, "provenance": self.provenance}[name]
+
+
+# --------------------------------------------------------------------------- reading
+
+def _has_decisions(db_path: str | Path) -> bool:
+    return _TABLE in _duckdb.list_tables(db_path)
+
+
+def _raw_decisions(db_path: str | Path) -> pl.DataFrame:
+    if not _has_decisions(db_path):
+        return pl.DataFrame(schema={c: pl.Utf8 for c, _ in DECISIONS})
+    return _duckdb.read_table(db_path, _TABLE).sort("seq")
+
+
+def list_decisions(db_path: str | Path) -> pl.DataFrame:
+    """Every decision in the order made, with ``status`` (``applied`` or ``stale: why``)."""
+    raw = _raw_decisions(db_path)
+    if raw.height == 0:
+        return raw.with_columns(pl.lit(None, dtype=pl.Utf8).alias("status"))
+    status = decided(db_path).status
+    return raw.with_columns(pl.Series("status", [status.get(d, "stale") for d in raw["decision_id"]],
+                                      dtype=pl.Utf8))
+
+
+def read_table(db_path: str | Path, name: str, raw: bool = False) -> pl.DataFrame:
+    """One store table; ``membership``/``integrated``/``conflicts``/``provenance`` with decisions
+    applied unless ``raw``.
+
+    >>> read_table("demo.duckdb", "integrated")  # doctest: +SKIP
+    """
+    if raw or name not in DECIDED_TABLES or not _has_decisions(db_path):
+        return _duckdb.read_table(db_path, name)
+    return decided(db_path).table(name)
+
+
+def export_table(db_path: str | Path, name: str, fmt: Literal["csv", "parquet"], out: Path,
+                 raw: bool = False) -> int:
+    """Write one store table (decisions applied, as ``read_table``) as CSV or Parquet.
+
+    >>> export_table("demo.duckdb", "integrated", "csv", Path("golden.csv"))  # doctest: +SKIP
+    """
+    if raw or name not in DECIDED_TABLES or not _has_decisions(db_path):
+        return _duckdb.export_table(db_path, name, fmt, out)
+    options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet"}
+    if fmt not in options:
+        raise StoreError(f"export format {fmt!r} unknown; choose csv or parquet")
+    frame = decided(db_path).table(name)
+    out = Path(out)
+    if out.is_dir():
+        raise StoreError(f"export target {out} is a directory; give a file path")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    con = duckdb.connect()  # in memory: the same writer as raw exports, so the files look alike
+    try:
+        con.register("tf_frame", frame.to_arrow())
+        con.execute(f"COPY (SELECT * FROM tf_frame) TO {_literal(str(tmp))} ({options[fmt]})")
+        os.replace(tmp, out)
+    except duckdb.Error as exc:
+        raise StoreError(f"exporting {name!r} to {out} failed: {exc}") from exc
+    finally:
+        con.close()
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return frame.height
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------- writing
+
+@contextlib.contextmanager
+def _writer(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = Path(db_path)
+    tables = _duckdb.list_tables(path)  # raises StoreError for a missing / foreign file
+    if "runs" not in tables:
+        raise StoreError(f"{path} is not a tablefuse store; run an integration first")
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open store {path} for writing: {exc}") from exc
+    try:
+        if _TABLE not in tables:
+            con.execute(create_sql(_TABLE, DECISIONS))
+        yield con
+        con.execute("CHECKPOINT")  # no WAL left behind: write_run moves whole files
+    except duckdb.Error as exc:
+        raise StoreError(f"writing a decision to {path} failed: {exc}") from exc
+    finally:
+        con.close()
+
+
+def _insert(db_path: str | Path, kind: str, set_id: int | None, attribute: str | None,
+            value: str | None, members: Sequence[tuple[str, int]], note: str | None) -> str:
+    decision_id = uuid.uuid4().hex[:12]
+    run_id = _latest_run(db_path)
+    created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    cols = ", ".join(quote(c) for c, _ in DECISIONS)
+    with _writer(db_path) as con:
+        seq = con.execute(f"SELECT coalesce(max(seq), 0) + 1 FROM {quote(_TABLE)}").fetchall()[0][0]
+        con.execute(f"INSERT INTO {quote(_TABLE)} ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [decision_id, seq, created, run_id, kind, set_id, attribute, value,
+                     json.dumps([[s, int(r)] for s, r in members]), note])
+    return decision_id
+
+
+def _latest_run(db_path: str | Path) -> str | None:
+    runs = _duckdb.read_table(db_path, "runs")
+    if runs.height == 0:
+        return None
+    return str(runs.sort(["latest", "started"], descending=True)["run_id"][0])
+
+
+def record_override(db_path: str | Path, set_id: int, attribute: str, value: str,
+                    note: str | None = None) -> str:
+    """Make ``value`` the golden value of (set, attribute); returns the decision id."""
+    return _record_cell(db_path, "override", set_id, attribute, value, note)
+
+
+def record_accept(db_path: str | Path, set_id: int, attribute: str, note: str | None = None) -> str:
+    """Confirm the value chosen now for (set, attribute), so later re-resolution cannot move it."""
+    current = decided(db_path)
+    row = current.integrated.filter(pl.col("set_id") == set_id)
+    _check_cell(row, set_id, attribute)
+    return _record_cell(db_path, "accept", set_id, attribute, row[attribute][0], note, current)
+
+
+def _check_cell(golden_row: pl.DataFrame, set_id: int, attribute: str) -> None:
+    if golden_row.height == 0:
+        raise StoreError(f"set {set_id} does not exist in the latest run")
+    if attribute == "set_id" or attribute not in golden_row.columns:
+        raise StoreError(f"attribute {attribute!r} is not a column of the golden table")
+
+
+def _record_cell(db_path: str | Path, kind: str, set_id: int, attribute: str, value: str | None,
+                 note: str | None, current: Decided | None = None) -> str:
+    current = current or decided(db_path)
+    _check_cell(current.integrated.filter(pl.col("set_id") == set_id), set_id, attribute)
+    tids = current.membership.filter(pl.col("set_id") == set_id)["tid"].to_list()
+    return _insert(db_path, kind, set_id, attribute, value, _members(db_path, tids), note)
+
+
+def record_split(db_path: str | Path, tids: Iterable[int], note: str | None = None) -> str:
+    """Move ``tids`` (all of one set, not all of it) out into a new set of their own."""
+    tids = sorted({int(t) for t in tids})
+    current = decided(db_path)
+    sets = current.membership.filter(pl.col("tid").is_in(tids))
+    if sets.height != len(tids):
+        raise StoreError("some of these tuples do not exist in the latest run")
+    set_ids = sets["set_id"].unique().to_list()
+    if len(set_ids) != 1:
+        raise StoreError(f"a split moves tuples of one set; these lie in sets {sorted(set_ids)}")
+    size = current.membership.filter(pl.col("set_id") == set_ids[0]).height
+    if not tids or len(tids) >= size:
+        raise StoreError("a split needs some, but not all, tuples of the set")
+    return _insert(db_path, "split", set_ids[0], None, None, _members(db_path, tids), note)
+
+
+def record_merge(db_path: str | Path, set_ids: Iterable[int], note: str | None = None) -> str:
+    """Merge the given sets (two or more) into one."""
+    ids = sorted({int(s) for s in set_ids})
+    if len(ids) < 2:
+        raise StoreError("a merge needs two or more different sets")
+    current = decided(db_path)
+    tids = current.membership.filter(pl.col("set_id").is_in(ids))
+    missing = set(ids) - set(tids["set_id"].to_list())
+    if missing:
+        raise StoreError(f"sets {sorted(missing)} do not exist in the latest run")
+    return _insert(db_path, "merge", ids[0], None, None, _members(db_path, tids["tid"].to_list()), note)
+
+
+def delete_decision(db_path: str | Path, decision_id: str) -> bool:
+    """Forget one decision (undo); True when it existed."""
+    if not _has_decisions(db_path):
+        return False
+    with _writer(db_path) as con:
+        n = con.execute(f"SELECT count(*) FROM {quote(_TABLE)} WHERE decision_id = ?",
+                        [decision_id]).fetchall()[0][0]
+        con.execute(f"DELETE FROM {quote(_TABLE)} WHERE decision_id = ?", [decision_id])
+    return bool(n)
+
+
+def _members(db_path: str | Path, tids: Sequence[int]) -> list[tuple[str, int]]:
+    tuples = _duckdb.read_table(db_path, "tuples").select("tid", "source", "source_row")
+    rows = tuples.filter(pl.col("tid").is_in(list(tids))).sort("tid")
+    return [(s, int(r)) for s, r in zip(rows["source"], rows["source_row"], strict=True)]
+
+
+# --------------------------------------------------------------------------- applying
+
+def decided(db_path: str | Path) -> Decided:
+    """The run's membership, golden records, conflicts and provenance with decisions applied."""
+    raw = {name: _duckdb.read_table(db_path, name) for name in sorted(DECIDED_TABLES)}
+    decisions = _raw_decisions(db_path)
+    if decisions.height == 0:
+        return Decided(raw["membership"], raw["integrated"], raw["conflicts"], raw["provenance"])
+    tuples = _duckdb.read_table(db_path, "tuples")
+    return _apply(tuples, raw, decisions)
+
+
+def _apply(tuples: pl.DataFrame, raw: dict[str, pl.DataFrame], decisions: pl.DataFrame) -> Decided:
+    by_key = {(s, int(r)): int(t) for t, s, r in
+              zip(tuples["tid"], tuples["source"], tuples["source_row"], strict=True)}
+    set_of: dict[int, int] = dict(zip(raw["membership"]["tid"].to_list(),
+                                      raw["membership"]["set_id"].to_list(), strict=True))
+    members_of: dict[int, set[int]] = defaultdict(set)
+    for t, s in set_of.items():
+        members_of[s].add(t)
+    next_id = max(members_of, default=-1) + 1
+    changed: set[int] = set()
+    cells: dict[tuple[int, str], tuple[str | None, str, str]] = {}  # -> value, kind, decision_id
+    status: dict[str, str] = {}
+    for d in decisions.iter_rows(named=True):
+        did, kind = d["decision_id"], d["kind"]
+        keys = [(str(s), int(r)) for s, r in json.loads(d["members"] or "[]")]
+        tids = {by_key.get(k) for k in keys}
+        if not keys or None in tids:
+            status[did] = "stale: its tuples are not all in the latest run"
+            continue
+        tids_i = {int(t) for t in tids if t is not None}
+        touched = {set_of[t] for t in tids_i}
+        if kind in ("override", "accept"):
+            (sid,) = touched if len(touched) == 1 else (None,)
+            if sid is None or members_of[sid] != tids_i:
+                status[did] = "stale: the set has changed since the decision"
+                continue
+            earlier = cells.get((sid, d["attribute"]))
+            if earlier is not None:
+                status[earlier[2]] = f"superseded by decision {did}"
+            cells[(sid, d["attribute"])] = (d["value"], kind, did)
+        elif kind == "split":
+            if len(touched) != 1 or members_of[next(iter(touched))] == tids_i:
+                status[did] = "stale: the tuples no longer share a set they can be split from"
+                continue
+            sid = next(iter(touched))
+            members_of[sid] -= tids_i
+            members_of[next_id] = set(tids_i)
+            for t in tids_i:
+                set_of[t] = next_id
+            changed.update({sid, next_id})
+            _drop_cells(cells, sid, status, did)
+            next_id += 1
+        elif kind == "merge":
+            union = set().union(*(members_of[s] for s in touched))
+            if len(touched) < 2 or union != tids_i:
+                status[did] = "stale: the sets have changed since the decision"
+                continue
+            keep = min(touched)
+            for s in touched - {keep}:
+                for t in members_of.pop(s):
+                    set_of[t] = keep
+                _drop_cells(cells, s, status, did)
+                changed.discard(s)
+            members_of[keep] = union
+            changed.add(keep)
+            _drop_cells(cells, keep, status, did)
+        else:
+            status[did] = f"stale: unknown kind {kind!r}"
+            continue
+        status[did] = "applied"
+    return _rebuild(tuples, raw, set_of, changed, cells, status)
+
+
+def _drop_cells(cells: dict[tuple[int, str], tuple[str | None, str, str]], set_id: int,
+                status: dict[str, str], by: str) -> None:
+    """A later split/merge changed the set: its earlier cell decisions no longer fit."""
+    for key in [k for k in cells if k[0] == set_id]:
+        status[cells.pop(key)[2]] = f"stale: the set was changed by hand later (decision {by})"
+
+
+def _rebuild(tuples: pl.DataFrame, raw: dict[str, pl.DataFrame], set_of: dict[int, int],
+             changed: set[int], cells: dict[tuple[int, str], tuple[str | None, str, str]],
+             status: dict[str, str]) -> Decided:
+    membership = pl.DataFrame({"tid": list(set_of), "set_id": list(set_of.values())},
+                              schema=raw["membership"].schema).sort("tid")
+    live = set(set_of.values())
+    integrated, conflicts, provenance = raw["integrated"], raw["conflicts"], raw["provenance"]
+    gone = (set(integrated["set_id"].to_list()) - live) | changed
+    keep = ~pl.col("set_id").is_in(list(gone))
+    integrated, conflicts, provenance = (integrated.filter(keep), conflicts.filter(keep),
+                                         provenance.filter(keep))
+    if changed:
+        g, c, p = _hand_vote(tuples, membership.filter(pl.col("set_id").is_in(list(changed))),
+                             [a for a in integrated.columns if a != "set_id"])
+        integrated = pl.concat([integrated, g.select(integrated.columns).cast(integrated.schema)])
+        conflicts = pl.concat([conflicts, c.cast(conflicts.schema)])
+        provenance = pl.concat([provenance, p.cast(provenance.schema)])
+    integrated, conflicts, provenance = _apply_cells(integrated, conflicts, provenance, cells,
+                                                     membership, tuples)
+    return Decided(membership, integrated.sort("set_id"),
+                   conflicts.sort("set_id", "attribute"), provenance.sort("set_id", "attribute"),
+                   status)
+
+
+def _hand_vote(tuples: pl.DataFrame, membership: pl.DataFrame,
+               attributes: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Majority vote per cell of sets changed by hand: most tuples win, then the value order."""
+    rows = membership.join(tuples, on="tid").sort("tid")
+    golden: list[dict[str, Any]] = []
+    conflicts: list[dict[str, Any]] = []
+    prov: list[dict[str, Any]] = []
+    for (sid,), part in rows.group_by("set_id", maintain_order=True):
+        record: dict[str, Any] = {"set_id": sid}
+        for a in attributes:
+            support: dict[str, list[tuple[int, str]]] = defaultdict(list)
+            for t, s, v in zip(part["tid"], part["source"], part[a], strict=True):
+                if v is not None and str(v).strip():
+                    support[str(v).strip()].append((int(t), str(s)))
+            if not support:
+                record[a] = None
+                continue
+            counts = Counter({v: len(ts) for v, ts in support.items()})
+            ranked = sorted(counts, key=lambda v: (-counts[v], v))
+            win = ranked[0]
+            record[a] = win
+            prov.append({"set_id": sid, "attribute": a, "value": win,
+                         "tids": [t for t, _ in support[win]]})
+            if len(ranked) > 1:
+                total = sum(counts.values())
+                conflicts.append({
+                    "set_id": sid, "attribute": a,
+                    "candidates": json.dumps([{"value": v, "tids": [t for t, _ in support[v]],
+                                               "sources": sorted({s for _, s in support[v]}),
+                                               "count": counts[v]} for v in ranked]),
+                    "chosen": win, "method": HAND_VOTE, "confidence": counts[win] / total,
+                    "reason": f"set changed by hand; {counts[win]} of {total} tuples say {win!r}",
+                })
+        golden.append(record)
+    g = pl.DataFrame(golden, schema={"set_id": pl.Int64, **{a: pl.Utf8 for a in attributes}})
+    c = pl.DataFrame(conflicts, schema={"set_id": pl.Int64, "attribute": pl.Utf8,
+                                        "candidates": pl.Utf8, "chosen": pl.Utf8,
+                                        "method": pl.Utf8, "confidence": pl.Float64,
+                                        "reason": pl.Utf8})
+    p = pl.DataFrame(prov, schema={"set_id": pl.Int64, "attribute": pl.Utf8, "value": pl.Utf8,
+                                   "tids": pl.List(pl.Int64)})
+    return g, c, p
+
+
+def _apply_cells(integrated: pl.DataFrame, conflicts: pl.DataFrame, provenance: pl.DataFrame,
+                 cells: dict[tuple[int, str], tuple[str | None, str, str]],
+                 membership: pl.DataFrame, tuples: pl.DataFrame,
+                 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Overrides win: the golden cell, the conflict's ``chosen`` and the provenance row."""
+    if not cells:
+        return integrated, conflicts, provenance
+    golden = integrated.to_dicts()
+    index = {row["set_id"]: row for row in golden}
+    conf = conflicts.to_dicts()
+    conf_index = {(r["set_id"], r["attribute"]): r for r in conf}
+    prov = [r for r in provenance.to_dicts() if (r["set_id"], r["attribute"]) not in cells]
+    for (sid, attr), (value, kind, did) in sorted(cells.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        row = index.get(sid)
+        if row is None or attr not in row:
+            continue
+        row[attr] = value
+        label = "accepted" if kind == "accept" else "override"
+        c = conf_index.get((sid, attr))
+        if c is not None:
+            c.update(chosen=value, method=label, confidence=1.0,
+                     reason=f"{'accepted' if kind == 'accept' else 'set'} by hand (decision {did})")
+        if value is not None:
+            prov.append({"set_id": sid, "attribute": attr, "value": value,
+                         "tids": _supporting(tuples, membership, sid, attr, value)})
+    return (pl.DataFrame(golden, schema=integrated.schema),
+            pl.DataFrame(conf, schema=conflicts.schema),
+            pl.DataFrame(prov, schema=provenance.schema))
+
+
+def _supporting(tuples: pl.DataFrame, membership: pl.DataFrame, set_id: int, attribute: str,
+                value: str) -> list[int]:
+    """Tuples of the set whose value equals the chosen one (none for a typed-in value)."""
+    tids = membership.filter(pl.col("set_id") == set_id)["tid"]
+    hits = tuples.filter(pl.col("tid").is_in(tids.to_list())
+                         & (pl.col(attribute).str.strip_chars() == value.strip()))
+    return sorted(int(t) for t in hits["tid"])
+
+
+__all__ = ["DECIDED_TABLES", "DECISIONS", "DECISION_KINDS", "Decided", "decided",
+           "delete_decision", "export_table", "list_decisions", "read_table", "record_accept",
+           "record_merge", "record_override", "record_split"]
