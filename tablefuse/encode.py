@@ -36,6 +36,9 @@ class TextEncoder:
             return
         import torch  # noqa: F401
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the library never prints; the caller's progress reports
 
         self.device = select_device(self.device_request)
         try:
