@@ -76,7 +76,8 @@ class Alignment:
     """Which unified attribute each source column feeds.
 
     ``frame``: source, source_column, attribute (null for surrogate keys), role
-    (``attribute`` | ``key``), method (``mapping`` | ``exact`` | ``fuzzy`` | ``new``), confidence.
+    (``attribute`` | ``key``), method (``mapping`` | ``exact`` | ``fuzzy`` | ``new``), confidence,
+    and optionally needs_review (confidence below ``align.review_below``) and evidence (why).
     """
 
     frame: pl.DataFrame

@@ -1,8 +1,12 @@
 """Align: map every source column onto a unified attribute, then outer-union the lake.
 
-Public: ``align(lake, config) -> Alignment`` and ``union(lake, alignment) -> TupleTable``.
+Public: ``align(lake, config) -> Alignment``, ``union(lake, alignment) -> TupleTable``,
+``alignment_report(alignment) -> pl.DataFrame`` (for review: weakest mappings first),
+``load_mapping(path)`` and ``ScoreWeights`` (the holistic scorer's constants, for experiments).
 """
 from ._align import align, load_mapping
+from ._report import alignment_report
+from ._score import ScoreWeights
 from ._union import union
 
-__all__ = ["align", "load_mapping", "union"]
+__all__ = ["ScoreWeights", "align", "alignment_report", "load_mapping", "union"]

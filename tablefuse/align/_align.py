@@ -5,31 +5,35 @@ Order of decisions, strongest first:
 1. the mapping file (``AlignConfig.mapping_file``, see ``_mapping``): always wins;
 2. surrogate keys (``AlignConfig.detect_surrogate_keys``, see ``_keys``): role ``key``, no
    attribute, kept only as provenance;
-3. automatic matching, source by source in lake order, against the attributes known so far:
-   exact on the normalised header (also any header already matched into the attribute), then
-   synonyms and rapidfuzz similarity at or above ``fuzzy_threshold``. Candidates are assigned
-   greedily, best score first, so two columns of one source never share an attribute: the
-   weaker one becomes an attribute of its own;
-4. every column left over becomes a new attribute named by its normalised header (made unique
-   with ``_2``, ``_3`` ... when taken). Nothing is dropped.
+3. automatic matching of every other column, by ``AlignConfig.method``:
+   ``holistic`` (default, ``_holistic``): headers, value overlap, value embeddings and format
+   profiles of all sources at once, clustered so two columns of one source never share an
+   attribute; mapped columns anchor their attributes and others may join them;
+   ``header`` (v1, ``_by_header``): header similarity only, source by source;
+4. every column left over becomes an attribute of its own, named by its normalised header (made
+   unique with ``_2``, ``_3`` ...). Nothing is dropped.
 
-Attributes are ordered by first appearance over sources in lake order, columns in table order,
-so the same lake always gives the same alignment.
+``Alignment.frame`` also carries ``needs_review`` (confidence below ``review_below``) and
+``evidence`` (why, in words). Attributes are ordered by first appearance over sources in lake
+order, columns in table order, so the same lake always gives the same alignment.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
 
+import numpy as np
 import polars as pl
 
 from ..config import AlignConfig
 from ..errors import AlignmentError, ConfigError
 from ..frames import Alignment, Lake
-from ._headers import attribute_name, normalize_header
+from ._by_header import match_by_header
+from ._decision import Decision
+from ._holistic import match_holistic
 from ._keys import detect_keys
+from ._score import DEFAULT_WEIGHTS, ScoreWeights
 from ._mapping import MAPPING_SCHEMA, MappedColumn, load_mapping, resolve_mapping
-from ._match import similarity
 
 __all__ = ["align", "load_mapping"]
 
@@ -37,55 +41,37 @@ log = logging.getLogger("tablefuse")
 
 ALIGNMENT_SCHEMA = {
     "source": pl.Utf8, "source_column": pl.Utf8, "attribute": pl.Utf8, "role": pl.Utf8,
-    "method": pl.Utf8, "confidence": pl.Float64,
+    "method": pl.Utf8, "confidence": pl.Float64, "needs_review": pl.Boolean, "evidence": pl.Utf8,
 }
+METHODS = ("holistic", "header")
 
 
-@dataclass(frozen=True)
-class _Decision:
-    attribute: str | None
-    role: str
-    method: str
-    confidence: float
+def _check(config: AlignConfig) -> None:
+    for name in ("fuzzy_threshold", "match_threshold", "review_below"):
+        value = getattr(config, name)
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"align.{name} must lie in [0, 1], got {value}")
+    if config.method not in METHODS:
+        raise ConfigError(f"align.method must be one of {list(METHODS)}, got {config.method!r}")
+    if config.sample_size < 1 or config.embed_sample < 1:
+        raise ConfigError("align.sample_size and align.embed_sample must be at least 1")
 
 
-class _Pool:
-    """The attributes known so far and the normalised headers already matched into each."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, list[str]] = {}
-
-    def add(self, attribute: str, header: str) -> None:
-        aliases = self.names.setdefault(attribute, [attribute])
-        if header and header not in aliases:
-            aliases.append(header)
-
-    def score(self, header: str, attribute: str) -> tuple[float, str]:
-        best = (0.0, "fuzzy")
-        for alias in self.names[attribute]:
-            s = similarity(header, alias)
-            if s[0] > best[0]:
-                best = s
-        return best
-
-    def unique_name(self, name: str) -> str:
-        if name not in self.names:
-            return name
-        i = 2
-        while f"{name}_{i}" in self.names:
-            i += 1
-        return f"{name}_{i}"
-
-
-def align(lake: Lake, config: AlignConfig = AlignConfig()) -> Alignment:
+def align(lake: Lake, config: AlignConfig | None = None,
+          encoder: Callable[[list[str]], np.ndarray] | None = None,
+          weights: ScoreWeights | None = None) -> Alignment:
     """Map every column of every source table onto a unified attribute (or mark it a key).
+
+    ``encoder``: texts -> unit vectors; default the shared ``TextEncoder``, loaded only when some
+    column pair needs value embeddings to be decided. ``weights``: the scorer's constants
+    (default: the measured ones; for experiments).
 
     >>> alignment = align(lake)  # doctest: +SKIP
     >>> alignment.attributes  # doctest: +SKIP
     ('name', 'phone_number', 'address')
     """
-    if not 0.0 <= config.fuzzy_threshold <= 1.0:
-        raise ConfigError(f"align.fuzzy_threshold must lie in [0, 1], got {config.fuzzy_threshold}")
+    config = config or AlignConfig()
+    _check(config)
     sources = [t.source for t in lake.tables]
     dup = sorted({s for s in sources if sources.count(s) > 1})
     if dup:
@@ -93,8 +79,7 @@ def align(lake: Lake, config: AlignConfig = AlignConfig()) -> Alignment:
 
     mapping = load_mapping(config.mapping_file) if config.mapping_file else pl.DataFrame(schema=MAPPING_SCHEMA)
     mapped: dict[tuple[str, str], MappedColumn] = resolve_mapping(mapping, lake.tables)
-    decisions: dict[tuple[str, str], _Decision] = {}
-    pool = _Pool()
+    decisions: dict[tuple[str, str], Decision] = {}
 
     # the mapping and the keys first: they are not open to automatic matching
     for table in lake.tables:
@@ -103,62 +88,42 @@ def align(lake: Lake, config: AlignConfig = AlignConfig()) -> Alignment:
             m = mapped.get((table.source, col))
             if m is not None:
                 if m.attribute is None:
-                    decisions[(table.source, col)] = _Decision(None, "key", "mapping", 1.0)
+                    decisions[(table.source, col)] = Decision(None, "key", "mapping", 1.0, "mapping file")
                 else:
-                    decisions[(table.source, col)] = _Decision(m.attribute, "attribute", "mapping", 1.0)
-                    pool.add(m.attribute, normalize_header(col))
+                    decisions[(table.source, col)] = Decision(m.attribute, "attribute", "mapping", 1.0,
+                                                              "mapping file")
             elif col in keys:
-                decisions[(table.source, col)] = _Decision(None, "key", "new", 1.0)
+                decisions[(table.source, col)] = Decision(None, "key", "new", 1.0, "surrogate key")
 
-    for table in lake.tables:
-        _match_table(table.source, list(table.frame.columns), decisions, pool, config.fuzzy_threshold)
+    stats: dict[str, object] = {}
+    if config.method == "header":
+        match_by_header([(t.source, list(t.frame.columns)) for t in lake.tables], decisions,
+                        config.fuzzy_threshold)
+    else:
+        stats = match_holistic(lake.tables, decisions, config.fuzzy_threshold, config.match_threshold,
+                               config.sample_size, config.embed_sample, lambda: encoder or _default_encoder(),
+                               weights or DEFAULT_WEIGHTS)
 
     rows = []
     attributes: list[str] = []
     for table in lake.tables:
         for col in table.frame.columns:
             d = decisions[(table.source, col)]
-            rows.append((table.source, col, d.attribute, d.role, d.method, d.confidence))
+            review = d.role == "attribute" and d.method != "mapping" and d.confidence < config.review_below
+            rows.append((table.source, col, d.attribute, d.role, d.method, d.confidence, review, d.evidence))
             if d.attribute is not None and d.attribute not in attributes:
                 attributes.append(d.attribute)
     frame = pl.DataFrame(rows, schema=ALIGNMENT_SCHEMA, orient="row")
     alignment = Alignment(frame, tuple(attributes))
     alignment.validate()
-    log.info("align: %d columns of %d sources -> %d attributes (%d keys, %d fuzzy, %d mapped)",
-             frame.height, len(lake.tables), len(attributes), int((frame["role"] == "key").sum()),
-             int((frame["method"] == "fuzzy").sum()), int((frame["method"] == "mapping").sum()))
+    log.info("align (%s): %d columns of %d sources -> %d attributes (%d keys, %d mapped, %d to review) %s",
+             config.method, frame.height, len(lake.tables), len(attributes),
+             int((frame["role"] == "key").sum()), int((frame["method"] == "mapping").sum()),
+             int(frame["needs_review"].sum()), stats)
     return alignment
 
 
-def _match_table(source: str, columns: list[str], decisions: dict[tuple[str, str], _Decision],
-                 pool: _Pool, threshold: float) -> None:
-    """Assign this source's open columns to known attributes, best score first, one each."""
-    used = {d.attribute for (s, _), d in decisions.items() if s == source and d.attribute is not None}
-    open_cols = [(pos, col) for pos, col in enumerate(columns) if (source, col) not in decisions]
-    known = list(pool.names)  # attributes of earlier sources and of the mapping, not this source's new ones
-    candidates: list[tuple[float, int, int, str, str]] = []
-    for pos, col in open_cols:
-        header = normalize_header(col)
-        for rank, attr in enumerate(known):
-            if attr in used:
-                continue
-            score, method = pool.score(header, attr)
-            if method == "exact" or (score > 0.0 and score >= threshold):
-                candidates.append((-score, pos, rank, attr, method))
-    candidates.sort(key=lambda c: (c[0], c[1], c[2]))
-    taken_cols: set[int] = set()
-    for neg_score, pos, _, attr, method in candidates:
-        if pos in taken_cols or attr in used:
-            continue
-        col = columns[pos]
-        decisions[(source, col)] = _Decision(attr, "attribute", method, round(-neg_score, 4))
-        pool.add(attr, normalize_header(col))
-        used.add(attr)
-        taken_cols.add(pos)
-    for pos, col in open_cols:
-        if pos in taken_cols:
-            continue
-        name = pool.unique_name(attribute_name(col, pos))
-        pool.add(name, normalize_header(col))
-        used.add(name)
-        decisions[(source, col)] = _Decision(name, "attribute", "new", 1.0)
+def _default_encoder() -> Callable[[list[str]], np.ndarray]:
+    from ..encode import TextEncoder
+
+    return TextEncoder().encode

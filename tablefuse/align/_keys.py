@@ -9,7 +9,9 @@ A column is a surrogate key when it has no nulls, all its values are distinct, a
 * its normalised header is a generic id name (``id``, ``_id``, ``rowid``, ``index``, ``key``,
   ``Unnamed: 0``, ``entity_id`` ...), whatever the values look like (``acm_123`` too), or
 * its values are plain integers that run from 0 or 1 and are nearly contiguous (at most 10%
-  gaps), the signature of a row counter, whatever its header (needs at least 3 rows).
+  gaps), the signature of a row counter, whatever its header (needs at least 3 rows), or
+* its values are plain integers forming such a nearly contiguous run starting anywhere
+  (``inspection_id`` 5001, 5002 ...) and its header is id-like (``*_id``, ``*id``).
 
 Phone numbers, zip codes, years and prices fail these tests: they repeat, or are not named like
 ids and do not run from 0/1.
@@ -39,6 +41,12 @@ def is_id_header(header: str) -> bool:
     return name in _ID_NAMES or bool(_UNNAMED.match(name))
 
 
+def is_id_like_header(header: str) -> bool:
+    """``inspection_id``, ``listingId``, ``userid``: a header naming some kind of id."""
+    name = normalize_header(header)
+    return is_id_header(header) or name.endswith("_id") or (len(name) > 2 and name.endswith("id"))
+
+
 def detect_keys(frame: pl.DataFrame) -> list[str]:
     """Columns of one source table that are surrogate keys, in frame order."""
     height = frame.height
@@ -66,6 +74,7 @@ def detect_keys(frame: pl.DataFrame) -> list[str]:
         if height < _MIN_ROWS_FOR_VALUE_RULE or stats[f"ni{i}"]:
             continue  # too few rows to tell, or some value is not a plain integer
         lo, hi = stats[f"lo{i}"], stats[f"hi{i}"]
-        if lo in (0, 1) and hi - lo + 1 <= _MAX_GAP_RATIO * height:
+        contiguous = hi - lo + 1 <= _MAX_GAP_RATIO * height
+        if contiguous and (lo in (0, 1) or is_id_like_header(col)):
             keys.append(col)
     return keys

@@ -223,6 +223,37 @@ def ui(
     raise typer.Exit(subprocess.call(cmd, env=env))
 
 
+@app.command("align")
+def align_cmd(
+    db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="tablefuse DuckDB store."),
+    review: bool = typer.Option(False, "--review", help="Show only the mappings flagged for review."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Config file (for align.review_below)."),
+) -> None:
+    """Show the column alignment of the latest run: which source column feeds which attribute, how sure, and why."""
+    console = _console()
+    try:
+        from ..align import alignment_report
+        from ..store import read_table
+
+        cfg = build_config(config)
+        report = alignment_report(read_table(db, "alignment"), review_below=cfg.align.review_below,
+                                  only_review=review)
+    except Exception as exc:  # noqa: BLE001
+        _fail(console, exc)
+        return
+    table = Table(title=f"alignment in {db}" + (" (needs review)" if review else ""))
+    cols = [c for c in ("source", "source_column", "attribute", "role", "method", "confidence",
+                        "needs_review", "evidence") if c in report.columns]
+    for col in cols:
+        table.add_column(col)
+    for row in report.select(cols).iter_rows():
+        table.add_row(*[f"{v:.2f}" if isinstance(v, float) else ("" if v is None else str(v)) for v in row],
+                      style="yellow" if dict(zip(cols, row)).get("needs_review") else None)
+    Console().print(table)
+    flagged = int(report["needs_review"].sum()) if "needs_review" in report.columns else 0
+    Console().print(f"{report.height} columns, {flagged} flagged for review")
+
+
 def main() -> None:
     app()
 

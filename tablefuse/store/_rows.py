@@ -14,7 +14,7 @@ import polars as pl
 
 from ..errors import ContractError
 from ..frames import InputIssue, RunResult
-from ._schema import Columns
+from ._schema import OPTIONAL_COLUMNS, Columns
 
 
 def run_row(result: RunResult, version: str) -> pl.DataFrame:
@@ -90,8 +90,9 @@ def conform(frame: pl.DataFrame | None, table: str, cols: Columns) -> pl.DataFra
     if frame is None:
         frame = pl.DataFrame()
     missing = [c for c in names if c not in frame.columns]
-    if missing and frame.height:
-        raise ContractError(f"{table}: the stage output lacks columns {missing}")
+    required = [c for c in missing if c not in OPTIONAL_COLUMNS.get(table, ())]
+    if required and frame.height:
+        raise ContractError(f"{table}: the stage output lacks columns {required}")
     frame = frame.with_columns(pl.lit(None).alias(c) for c in missing)
     out = frame.select(names)
     if table == "conflicts" and out.height and out.schema["candidates"] != pl.Utf8:

@@ -33,6 +33,7 @@ FIXED: dict[str, Columns] = {
     "alignment": (
         ("source", "VARCHAR"), ("source_column", "VARCHAR"), ("attribute", "VARCHAR"),
         ("role", "VARCHAR"), ("method", "VARCHAR"), ("confidence", "DOUBLE"),
+        ("needs_review", "BOOLEAN"), ("evidence", "VARCHAR"),
     ),
     "tuples": (
         ("tid", "BIGINT"), ("source", "VARCHAR"), ("source_row", "BIGINT"),
@@ -95,3 +96,7 @@ def _check_unique(table: str, names: list[str]) -> None:
             raise StoreError(
                 f"table {table!r} cannot hold columns {other!r} and {n!r}: DuckDB column names "
                 "are case-insensitive; rename one attribute (for example with align.mapping_file)")
+
+# Columns a stage may leave out even in a non-empty frame (filled with null): added later to
+# the contract, so older stage outputs and hand-built results still store.
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"alignment": ("needs_review", "evidence")}

@@ -122,3 +122,13 @@ def test_help_texts(args):
     res = runner.invoke(app, args)
     assert res.exit_code == 0
     assert "Usage" in res.output
+
+
+def test_align_command_reports_the_stored_alignment(tmp_path):
+    lake = _write_lake(tmp_path / "lake")
+    db = tmp_path / "out.duckdb"
+    assert runner.invoke(app, ["integrate", str(lake), "--db", str(db), "-q"]).exit_code == 0
+    res = runner.invoke(app, ["align", "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "b.tsv" in res.output and "a.csv" in res.output
+    assert "5 columns" in res.output

@@ -57,7 +57,7 @@ def test_mapping_overrides_automatic_matching(tmp_path: Path, table, lake) -> No
     a = align(_tables(table, lake), AlignConfig(mapping_file=_write(tmp_path, "m.yaml", YAML)))
     assert _row(a, "rest1.csv", "tel") == {
         "source": "rest1.csv", "source_column": "tel", "attribute": "contact", "role": "attribute",
-        "method": "mapping", "confidence": 1.0}
+        "method": "mapping", "confidence": 1.0, "needs_review": False, "evidence": "mapping file"}
     assert _row(a, "rest1.csv", "rowno")["role"] == "key"
     assert _row(a, "rest1.csv", "rowno")["attribute"] is None
     # "nm" is mapped to name, so the source's own "name" column must take another attribute

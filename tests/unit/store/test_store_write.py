@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from tablefuse.config import TablefuseConfig
 from tablefuse.errors import StoreError
 from tablefuse.frames import TUPLE_META
 from tablefuse.store import PRESERVED_TABLES, TABLES, list_tables, read_table, write_run
@@ -21,7 +22,8 @@ EXPECTED_COLUMNS = {
     "sources": ["source", "path", "format", "delimiter", "encoding", "rows_read", "rows_skipped",
                 "status", "error"],
     "input_issues": ["source", "kind", "row", "message", "rows_skipped", "fatal"],
-    "alignment": ["source", "source_column", "attribute", "role", "method", "confidence"],
+    "alignment": ["source", "source_column", "attribute", "role", "method", "confidence",
+                  "needs_review", "evidence"],
     "tuples": [*TUPLE_META, *ATTRS],
     "candidates": ["tid_a", "tid_b", "blocker"],
     "pairs": ["tid_a", "tid_b", "score", "integrable"],
@@ -68,7 +70,7 @@ def test_types_and_values_survive(make_result, db):
     assert run["status"] == "partial"  # one file skipped, one row skipped
     assert json.loads(run["summary"])["tuples"] == 5
     assert [s["stage"] for s in json.loads(run["stages"])] == ["ingest", "align"]
-    assert json.loads(run["config"])["block"]["method"] == "token"
+    assert json.loads(run["config"]) == TablefuseConfig().to_dict()
 
 
 def test_sources_record_fatal_files_and_partial_tables(make_result, db):
