@@ -38,7 +38,12 @@ class AlignConfig:
     """How source columns map onto unified attributes."""
 
     mapping_file: str | None = None  # YAML/JSON/CSV: source column -> attribute; always wins
-    fuzzy_threshold: float = 0.85  # header similarity needed for a fuzzy match
+    method: str = "holistic"  # holistic (headers + values + types, all sources at once) | header (v1)
+    fuzzy_threshold: float = 0.85  # header similarity needed for a match on header evidence alone
+    match_threshold: float = 0.45  # pair score needed for a match when the values are reliable evidence
+    review_below: float = 0.7  # mappings with a lower confidence are flagged needs_review
+    sample_size: int = 200  # distinct values profiled per column
+    embed_sample: int = 32  # of those, how many are embedded (mean = the column's value embedding)
     detect_surrogate_keys: bool = True
 
 
@@ -46,14 +51,16 @@ class AlignConfig:
 class BlockConfig:
     """How candidate pairs are generated."""
 
-    method: str = "token"  # token | qgram | embedding | union (of ``blockers``)
-    blockers: tuple[str, ...] = ("token", "qgram")  # what ``union`` combines
+    method: str = "union"  # token | qgram | embedding | union (of ``blockers``)
+    blockers: tuple[str, ...] = ("token", "embedding")  # what ``union`` combines
     max_block_size: int = 200  # larger blocks are skipped (stop tokens) and reported
     min_token_length: int = 2
     top_k: int = 20  # token/qgram: neighbours each tuple keeps by shared-key weight; 0 keeps all
+    min_relative_weight: float = 0.35  # token/qgram: drop pairs below this × the weaker end's best
+    pairs_per_tuple: float = 0.0  # token/qgram: cap on all pairs (× tuples), best first; 0: no cap
     q: int = 3  # q-gram length
     qgram_max_block_size: int | None = None  # None: same as max_block_size
-    knn: int = 10  # embedding: nearest neighbours per tuple
+    knn: int = 5  # embedding: nearest neighbours per tuple
     min_similarity: float = 0.0  # embedding: cosine below this is no candidate
     cross_source_only: bool = False  # clean-clean lakes: only pairs from different sources
     attributes: tuple[str, ...] = ()  # keys from these attributes only; empty: all
@@ -78,7 +85,8 @@ class JudgeConfig:
     ssacl_adv_steps: int = 1  # 1: FGM; more: PGD steps
     ssacl_augment: tuple[str, ...] = ("typo", "token", "null", "semantic", "format")
     ssacl_hard_negatives: int = 2  # blocking neighbours per tuple used as negatives
-    ssacl_max_train_tuples: int = 3000  # tuples sampled as training anchors
+    ssacl_pseudo_positives: bool = True  # confident mutual-best blocking pairs as extra positives
+    ssacl_max_train_tuples: int = 2000  # tuples sampled as training anchors (each costs encoder passes)
     ssacl_finetune_encoder: bool = False  # fine-tune the encoder too (slow on CPU)
     ssacl_threshold_method: str = "auto"  # auto | synthetic | otsu (see judge/ssacl/threshold.py)
 
@@ -87,12 +95,13 @@ class JudgeConfig:
 class DiscoverConfig:
     """How judged pairs become integrable sets."""
 
-    method: str = "components"  # leiden | leiden_modularity | louvain | components | cliques | label_propagation
+    method: str = "leiden"  # leiden (CPM) | leiden_modularity | louvain | components | cliques | label_propagation
     min_score: float | None = None  # None: use the judge's integrable flag
     seed: int = 0
-    resolution: float | None = None  # None: 0.5 for CPM (leiden), 1.0 for modularity methods
+    resolution: float | None = None  # CPM density (leiden); None: 0.4 x judge threshold. Modularity ones: 1.0
     split_below: float | None = 0.1  # post-check: split a set holding a pair scored below this; None: off
     max_clique_component: int = 300  # cliques: larger components fall back to leiden (noted)
+    iterations: int = 2  # leiden passes per component; negative: until stable (much slower)
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,34 @@ class ResolveConfig:
     tol: float = 1e-4  # truth: stop once no source accuracy moves more than this
     prior_accuracy: float = 0.8  # truth: every source's starting accuracy
     false_values: int = 10  # truth: ACCU's n, how many wrong values a careless source might pick
+    # llm / local (see tablefuse/resolve/llm): endpoint settings fall back to TABLEFUSE_LLM_* env vars
+    llm_base_url: str | None = None  # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1
+    llm_model: str | None = None  # None: the endpoint's first listed model
+    llm_api_key: str | None = None  # None: TABLEFUSE_LLM_API_KEY, else a placeholder (local servers)
+    llm_k: int = 10  # demonstrations per prompt (0: none)
+    llm_mi_threshold: float = 0.1  # attributes shown need this normalised MI with the target
+    llm_compress: bool = True  # show only those attributes (False: every attribute)
+    llm_timeout: float = 30.0  # seconds per request
+    llm_max_retries: int = 2  # retries of a failed request (backoff doubles from llm_backoff)
+    llm_backoff: float = 0.5  # seconds before the first retry
+    llm_concurrency: int = 4  # requests in flight at once
+    llm_call_budget: int | None = None  # LLM requests per run at most; None: no limit
+    llm_cache_path: str | None = None  # DuckDB file of cached responses; None: this run only
+    llm_fallback: str = "vote"  # resolver used where the LLM cannot answer (recorded per cell)
+    local_model_dir: str | None = None  # local: HF model folder; None: SmolLM2-135M converted once
+    local_mode: str = "score"  # local: score (candidate likelihood) | generate (JSON answer)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Where and with what the heavy parts run (see tablefuse/engines, tablefuse/encoders)."""
+
+    name: str = "local"  # local | ray
+    ray_address: str | None = None  # ray: an existing cluster; None starts a local one on 127.0.0.1
+    partitions: int | None = None  # ray: partitions of pairs/components/sets; None: one per CPU
+    encoder: str = "auto"  # auto | minilm | minilm-int8 | static (auto: by distinct texts and device)
+    device: str = "auto"  # the shared encoder's device: auto picks cuda, then mps, then cpu
+    embedding_cache: bool = True  # reuse and extend the store's embedding_cache table
 
 
 @dataclass(frozen=True)
@@ -116,6 +153,7 @@ class TablefuseConfig:
     judge: JudgeConfig = field(default_factory=JudgeConfig)
     discover: DiscoverConfig = field(default_factory=DiscoverConfig)
     resolve: ResolveConfig = field(default_factory=ResolveConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return _to_plain(self)

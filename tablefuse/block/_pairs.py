@@ -1,11 +1,14 @@
 """Key-based candidate pairs in DuckDB: blocks from (tid, key), oversized blocks skipped,
 then meta-blocking so each tuple keeps only its best-supported neighbours.
 
-Why meta-blocking: every pair that shares any key is a candidate in plain blocking, and a few
-mid-frequency keys ("black", "street") still create most of the pairs. Weighting each pair by
-the rarity of the keys it shares (sum of idf) and keeping each tuple's ``top_k`` neighbours
-(cardinality node pruning; a pair stays if either end keeps it) removes most of them while the
-true pairs, which share rare keys, survive.
+Why meta-blocking: in plain blocking every pair sharing any key is a candidate, and a few
+mid-frequency keys ("black", "street") still make most of the pairs. Here each pair is weighted
+by the cosine of the two tuples' idf-weighted key sets (rare shared keys count most, long tuples
+do not win by length), each tuple keeps its ``top_k`` heaviest neighbours (node pruning: a pair
+stays when either end keeps it), and a pair is dropped when its weight is below
+``min_relative_weight`` times the best weight of the weaker end (a pair far below what both
+tuples can reach elsewhere). ``pairs_per_tuple`` optionally caps the total, keeping the pairs
+with the highest relative weight (edge pruning with a budget).
 
 Memory is bounded by doing the neighbour join for ``chunk_size`` tuples at a time.
 """
@@ -29,6 +32,8 @@ class KeyPairing:
 
     max_block_size: int = 200
     top_k: int | None = 20  # None or 0: keep every pair that shares a block
+    min_relative_weight: float = 0.35
+    pairs_per_tuple: float | None = None  # cap on all pairs: this many × tuples; None: no cap
     cross_source_only: bool = False
     chunk_size: int = 100_000
     report_blocks: int = 10
@@ -58,13 +63,25 @@ def key_pairs(keys: pl.DataFrame, sources: pl.DataFrame, pairing: KeyPairing
     t0 = time.perf_counter()
     n_tuples = sources.height
     stats: dict[str, Any] = {"tuples": n_tuples, "max_block_size": pairing.max_block_size,
-                             "top_k": pairing.top_k, "cross_source_only": pairing.cross_source_only}
+                             "top_k": pairing.top_k, "min_relative_weight": pairing.min_relative_weight,
+                             "pairs_per_tuple": pairing.pairs_per_tuple,
+                             "cross_source_only": pairing.cross_source_only}
     empty = pl.DataFrame(schema={**PAIR_SCHEMA, "weight": pl.Float64})
     if keys.height == 0 or n_tuples < 2:
         stats.update(keys=0, blocks=0, oversized_blocks=0, oversized_largest=[], largest_blocks=[],
-                     comparisons=0, pairs=0, seconds=round(time.perf_counter() - t0, 3))
+                     comparisons=0, pool=0, pairs=0, seconds=round(time.perf_counter() - t0, 3))
         return empty, stats
     con = _connect(pairing.threads, pairing.memory_limit)
+    phases: dict[str, float] = {}
+    stats["phase_seconds"] = phases
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = round(now - mark, 3)
+        mark = now
+
     try:
         src = sources.select(pl.col("tid").cast(pl.Int64),
                              pl.col("source").cast(pl.Utf8).rank("dense").cast(pl.Int32).alias("sid"))
@@ -74,6 +91,7 @@ def key_pairs(keys: pl.DataFrame, sources: pl.DataFrame, pairing: KeyPairing
         con.sql("""CREATE TEMP TABLE blocks AS
                    SELECT key, count(DISTINCT tid) AS size, count(DISTINCT sid) AS sources
                    FROM keys_in JOIN src_in USING (tid) GROUP BY key""")
+        phase("blocks")
         summary = con.sql(f"""SELECT count(*) AS keys,
                                      count(*) FILTER (WHERE size >= 2) AS blocks,
                                      count(*) FILTER (WHERE size > {int(pairing.max_block_size)}) AS oversized
@@ -91,43 +109,53 @@ def key_pairs(keys: pl.DataFrame, sources: pl.DataFrame, pairing: KeyPairing
         if stats["oversized_blocks"]:
             log.info("blocking skipped %d oversized blocks (largest %s)", stats["oversized_blocks"],
                      stats["oversized_largest"][:3])
-        cross = "AND s.sources >= 2" if pairing.cross_source_only else ""
-        # postings: one row per (tuple, useful key) with the key's idf weight
+        # cross-source only: a block seen in a single source can make no pair
+        cross = "AND sources >= 2" if pairing.cross_source_only else ""
+        max_size = int(pairing.max_block_size)
+        # postings: one row per (tuple, useful key); w = idf / |tuple's idf vector| so that the
+        # sum of a.w * b.w over shared keys is the cosine of the two tuples
         con.sql(f"""CREATE TEMP TABLE postings AS
-                    SELECT k.tid, s.kid, p.sid, ln({n_tuples}::DOUBLE / s.size) AS w
-                    FROM keys_in k
-                    JOIN (SELECT key, size, sources, row_number() OVER () AS kid FROM blocks) s USING (key)
-                    JOIN src_in p USING (tid)
-                    WHERE s.size >= 2 AND s.size <= {int(pairing.max_block_size)} {cross}""")
-        comparisons = con.sql(
+                    WITH kw AS (
+                        SELECT k.tid, b.kid, b.size, b.sources, ln({n_tuples}::DOUBLE / b.size) AS idf
+                        FROM keys_in k
+                        JOIN (SELECT key, size, sources, row_number() OVER () AS kid FROM blocks) b USING (key)),
+                    norms AS (SELECT tid, sqrt(sum(idf * idf)) AS norm FROM kw GROUP BY tid)
+                    SELECT kw.tid, kw.kid, p.sid, kw.idf / greatest(n.norm, 1e-12) AS w
+                    FROM kw JOIN norms n USING (tid) JOIN src_in p USING (tid)
+                    WHERE kw.size >= 2 AND kw.size <= {max_size} {cross.replace('sources', 'kw.sources')}""")
+        phase("postings")
+        stats["comparisons"] = int(con.sql(
             f"""SELECT coalesce(sum(size * (size - 1) / 2), 0)::BIGINT FROM blocks
-                WHERE size >= 2 AND size <= {int(pairing.max_block_size)} {cross.replace('s.', '')}""").fetchall()[0][0]
-        stats["comparisons"] = int(comparisons)
-        chunks = _chunks(con, pairing.chunk_size)
-        parts: list[pl.DataFrame] = []
+                WHERE size >= 2 AND size <= {max_size} {cross}""").fetchall()[0][0])
         other = "AND a.sid <> b.sid" if pairing.cross_source_only else ""
-        for lo, hi in chunks:
-            if pairing.top_k:
-                q = f"""
+        keep = f"QUALIFY row_number() OVER (PARTITION BY t ORDER BY weight DESC, u) <= {int(pairing.top_k)}" \
+            if pairing.top_k else ""
+        con.sql("CREATE TEMP TABLE pool (t BIGINT, u BIGINT, weight DOUBLE, best DOUBLE)")
+        for lo, hi in _chunks(con, pairing.chunk_size):
+            con.sql(f"""
+                INSERT INTO pool
                 WITH nb AS (
-                    SELECT a.tid AS t, b.tid AS u, sum(a.w) AS weight
+                    SELECT a.tid AS t, b.tid AS u, sum(a.w * b.w) AS weight
                     FROM postings a JOIN postings b ON a.kid = b.kid AND a.tid <> b.tid {other}
                     WHERE a.tid >= {lo} AND a.tid < {hi}
                     GROUP BY a.tid, b.tid)
-                SELECT least(t, u) AS tid_a, greatest(t, u) AS tid_b, weight
-                FROM nb QUALIFY row_number() OVER (PARTITION BY t ORDER BY weight DESC, u) <= {int(pairing.top_k)}"""
-            else:
-                q = f"""
-                SELECT a.tid AS tid_a, b.tid AS tid_b, sum(a.w) AS weight
-                FROM postings a JOIN postings b ON a.kid = b.kid AND a.tid < b.tid {other}
-                WHERE a.tid >= {lo} AND a.tid < {hi}
-                GROUP BY a.tid, b.tid"""
-            parts.append(con.sql(q).pl())
-        pairs = pl.concat(parts) if parts else empty
-        if pairing.top_k and pairs.height:
-            pairs = pairs.group_by("tid_a", "tid_b").agg(pl.col("weight").max())
+                SELECT t, u, weight, max(weight) OVER (PARTITION BY t) AS best FROM nb {keep}""")
+        phase("neighbours")
+        stats["pool"] = int(con.sql("SELECT count(*) FROM pool").fetchall()[0][0])
+        limit = ""
+        if pairing.pairs_per_tuple:
+            limit = f"ORDER BY rel DESC, weight DESC, tid_a, tid_b LIMIT {int(pairing.pairs_per_tuple * n_tuples)}"
+        pairs = con.sql(f"""
+            WITH best AS (SELECT DISTINCT t, best FROM pool),
+            p AS (SELECT least(t, u) AS tid_a, greatest(t, u) AS tid_b, max(weight) AS weight
+                  FROM pool GROUP BY ALL)
+            SELECT tid_a, tid_b, weight, weight / greatest(least(ba.best, bb.best), 1e-12) AS rel
+            FROM p JOIN best ba ON ba.t = p.tid_a JOIN best bb ON bb.t = p.tid_b
+            WHERE weight >= {float(pairing.min_relative_weight)} * least(ba.best, bb.best)
+            {limit}""").pl()
         pairs = pairs.select(pl.col("tid_a").cast(pl.Int64), pl.col("tid_b").cast(pl.Int64),
                              pl.col("weight").cast(pl.Float64)).sort("tid_a", "tid_b")
+        phase("prune")
     finally:
         con.close()
     stats["pairs"] = pairs.height

@@ -23,7 +23,8 @@ class TokenBlocker:
 
     Works across sources with different schemas (keys come from every attribute at once) and
     ignores surrogate ids. Blocks above ``max_block_size`` are skipped and reported; each tuple
-    keeps its ``top_k`` neighbours by summed idf of shared tokens (``None``: keep all).
+    keeps its ``top_k`` neighbours by idf-weighted cosine of shared tokens (``None``: keep all),
+    pruned further by ``min_relative_weight`` and ``pairs_per_tuple`` (see ``_pairs``).
 
     >>> blocker = TokenBlocker(max_block_size=100)
     >>> blocker.candidates(tuples).frame.columns  # doctest: +SKIP
@@ -33,6 +34,8 @@ class TokenBlocker:
     max_block_size: int = 200
     min_token_length: int = 2
     top_k: int | None = 20
+    min_relative_weight: float = 0.35
+    pairs_per_tuple: float | None = None
     cross_source_only: bool = False
     attributes: tuple[str, ...] = ()
     chunk_size: int = 100_000
@@ -42,11 +45,14 @@ class TokenBlocker:
     @classmethod
     def from_config(cls, config: BlockConfig) -> TokenBlocker:
         return cls(max_block_size=config.max_block_size, min_token_length=config.min_token_length,
-                   top_k=config.top_k or None, cross_source_only=config.cross_source_only,
+                   top_k=config.top_k or None, min_relative_weight=config.min_relative_weight,
+                   pairs_per_tuple=config.pairs_per_tuple or None,
+                   cross_source_only=config.cross_source_only,
                    attributes=tuple(config.attributes), chunk_size=config.chunk_size)
 
     def _pairing(self) -> KeyPairing:
         return KeyPairing(max_block_size=self.max_block_size, top_k=self.top_k,
+                          min_relative_weight=self.min_relative_weight, pairs_per_tuple=self.pairs_per_tuple,
                           cross_source_only=self.cross_source_only, chunk_size=self.chunk_size)
 
     def keys(self, tuples: TupleTable) -> pl.DataFrame:
@@ -74,6 +80,8 @@ class QGramBlocker(TokenBlocker):
     def from_config(cls, config: BlockConfig) -> QGramBlocker:
         return cls(max_block_size=config.qgram_max_block_size or config.max_block_size,
                    min_token_length=config.min_token_length, top_k=config.top_k or None,
+                   min_relative_weight=config.min_relative_weight,
+                   pairs_per_tuple=config.pairs_per_tuple or None,
                    cross_source_only=config.cross_source_only, attributes=tuple(config.attributes),
                    chunk_size=config.chunk_size, q=config.q)
 
