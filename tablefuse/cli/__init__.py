@@ -223,6 +223,43 @@ def ui(
     raise typer.Exit(subprocess.call(cmd, env=env))
 
 
+@app.command("block")
+def block_cmd(
+    db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="tablefuse DuckDB store (its tuples are blocked again)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Config file; its [block] section picks the blockers."),
+    method: Optional[str] = typer.Option(None, "--method", help="Blocking method (block.method): token, qgram, embedding, union."),
+    truth: Optional[Path] = typer.Option(None, "--truth", help="Ground-truth folder: also report pair completeness."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Block the stored tuples and report candidates, the largest blocks and, with --truth, pair completeness."""
+    console = _console()
+    try:
+        from ..block import make_blocker, report
+        from ..frames import TUPLE_META, TupleTable
+        from ..store import read_table
+
+        cfg = build_config(config, block={"method": method})
+        frame = read_table(db, "tuples").sort("tid")
+        tuples = TupleTable(frame, tuple(c for c in frame.columns if c not in TUPLE_META))
+        candidates = make_blocker(cfg.block).candidates(tuples)
+        gold = None
+        if truth is not None:
+            from ..truth import load_truth
+
+            gold = load_truth(truth).tid_entities(tuples)
+        summary = report(candidates, tuples, gold)
+    except Exception as exc:  # noqa: BLE001
+        _fail(console, exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=str))
+        return
+    table = Table(title=f"blocking of {db} ({cfg.block.method})", show_header=False)
+    for key, value in _flatten(summary):
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    Console().print(table)
+
+
 @app.command("align")
 def align_cmd(
     db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="tablefuse DuckDB store."),

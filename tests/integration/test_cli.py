@@ -132,3 +132,19 @@ def test_align_command_reports_the_stored_alignment(tmp_path):
     assert res.exit_code == 0, res.output
     assert "b.tsv" in res.output and "a.csv" in res.output
     assert "5 columns" in res.output
+
+
+def test_block_command_reports_pair_completeness_against_truth(tmp_path):
+    lake = _write_lake(tmp_path / "lake")
+    db = tmp_path / "out.duckdb"
+    assert runner.invoke(app, ["integrate", str(lake), "--db", str(db), "-q"]).exit_code == 0
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    (truth / "entities.csv").write_text(
+        "source,source_row,entity\na.csv,0,blue\na.csv,1,dragon\na.csv,2,harbor\n"
+        "b.tsv,0,blue\nb.tsv,1,harbor\nb.tsv,2,pine\n")
+    res = runner.invoke(app, ["block", "--db", str(db), "--method", "token", "--truth", str(truth), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["pair_completeness"] == 1.0
+    assert out["candidates"] >= 2
