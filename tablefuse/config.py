@@ -108,7 +108,7 @@ class DiscoverConfig:
 class ResolveConfig:
     """How conflicting values inside a set are resolved."""
 
-    method: str = "vote"
+    method: str = "auto"  # auto: llm when an endpoint is configured, else knn; or vote|truth|knn|llm|local
     k: int = 10  # knn: neighbouring sets that vote
     min_mi: float = 0.1  # knn: normalised mutual information an attribute needs to be compared
     max_iter: int = 20  # truth: iterations at most

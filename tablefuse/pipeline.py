@@ -18,11 +18,14 @@ from .align import align, union
 from .block import make_blocker
 from .config import TablefuseConfig
 from .discover import make_discoverer
+from .encoders import make_encoder, save_store_cache
+from .engines import (PER_SET_RESOLVERS, discover_partitioned, make_engine, resolve_partitioned,
+                      score_partitioned)
 from .frames import RunResult, StageStats
 from .ingest import read_lake
 from .judge import make_judge
 from .progress import Progress, ensure_progress
-from .resolve import make_resolver
+from .resolve import effective_method, make_resolver
 
 T = TypeVar("T")
 
@@ -66,24 +69,35 @@ class Pipeline:
         tuples = self._stage("union", stats, lambda: union(lake, alignment), lake.rows,
                              lambda t: t.height, lambda t: f"{t.height} tuples")
         tuples.validate()
-        blocker = make_blocker(cfg.block)
+        engine = make_engine(cfg.engine.name, cfg.engine.ray_address)
+        encoder = make_encoder(cfg.engine.encoder, tuples.height, cfg.engine.device, engine=engine)
+        if cfg.engine.embedding_cache:
+            encoder.use_store(db_path)
+        blocker = make_blocker(cfg.block, encoder=encoder)
         candidates = self._stage("block", stats, lambda: blocker.candidates(tuples), tuples.height,
                                  lambda c: c.frame.height, lambda c: f"{c.frame.height} candidate pairs")
         candidates.validate()
+        parts = cfg.engine.partitions
         judge = make_judge(cfg.judge)
-        scored = self._stage("judge", stats, lambda: judge.fit(tuples, candidates).score(tuples, candidates),
+        scored = self._stage("judge", stats, lambda: score_partitioned(
+                                 engine, judge.fit(tuples, candidates), tuples, candidates, parts),
                              candidates.frame.height, lambda s: int(s.frame["integrable"].sum()),
                              lambda s: f"{int(s.frame['integrable'].sum())} integrable of {s.frame.height}")
         scored.validate()
         discoverer = make_discoverer(cfg.discover)
-        membership = self._stage("discover", stats, lambda: discoverer.fit_predict(tuples, scored),
+        membership = self._stage("discover", stats,
+                                 lambda: discover_partitioned(engine, discoverer, tuples, scored, parts),
                                  scored.frame.height, lambda m: m.frame["set_id"].n_unique(),
                                  lambda m: f"{m.frame['set_id'].n_unique()} integrable sets")
         membership.validate(tuples)
-        resolver = make_resolver(cfg.resolve)
-        resolution = self._stage("resolve", stats, lambda: resolver.resolve(tuples, membership),
+        resolve_cfg = _resolve_config(cfg, db_path)
+        resolver = make_resolver(resolve_cfg)
+        per_set = resolve_cfg.method in PER_SET_RESOLVERS
+        resolution = self._stage("resolve", stats, lambda: resolve_partitioned(
+                                     engine, resolver, tuples, membership, per_set, parts),
                                  membership.frame.height, lambda r: r.golden.height,
                                  lambda r: f"{r.golden.height} golden records, {r.conflicts.height} conflicts")
+        engine.shutdown()
         result = RunResult(
             run_id=uuid.uuid4().hex[:12], lake_root=Path(lake_dir), config_json=cfg.to_json(),
             started=started, finished=_now(), lake=lake, alignment=alignment, tuples=tuples,
@@ -96,10 +110,24 @@ class Pipeline:
             t0 = time.perf_counter()
             self.progress.stage("store")
             write_run(db_path, result, version=__version__)
+            if cfg.engine.embedding_cache:
+                save_store_cache(encoder, db_path)
             store_stats = StageStats("store", round(time.perf_counter() - t0, 4), round(_peak_rss_mb(), 1))
             self.progress.done("store", f"written to {db_path}")
             result = _with_stage(result, store_stats)
         return result
+
+
+def _resolve_config(cfg: TablefuseConfig, db_path: str | Path | None):
+    """The resolve section with ``auto`` settled, and LLM answers cached beside the store so a
+    re-run makes no new calls (unless the user named a cache file)."""
+    from dataclasses import replace
+
+    method = effective_method(cfg.resolve)
+    resolve_cfg = replace(cfg.resolve, method=method)
+    if method in ("llm", "local") and resolve_cfg.llm_cache_path is None and db_path is not None:
+        resolve_cfg = replace(resolve_cfg, llm_cache_path=f"{db_path}.llm-cache.duckdb")
+    return resolve_cfg
 
 
 def _with_stage(result: RunResult, stage: StageStats) -> RunResult:

@@ -5,11 +5,14 @@ the one named by ``config.method``.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from ..config import ResolveConfig
 from ..errors import ConfigError
 from ..frames import Membership, Resolution, TupleTable
+from ._knn import KnnResolver
+from ._truth import TruthResolver
 from ._vote import VoteResolver
 
 
@@ -17,15 +20,44 @@ class Resolver(Protocol):
     def resolve(self, tuples: TupleTable, membership: Membership) -> Resolution: ...
 
 
-RESOLVERS = {"vote": VoteResolver}
+class _LazyResolver:
+    """A registry entry that imports its resolver only when built (keeps this import cheap)."""
+
+    def __init__(self, module: str, name: str, method: str) -> None:
+        self.module, self.name, self.method = module, name, method
+
+    def load(self) -> type:
+        import importlib
+
+        return getattr(importlib.import_module(self.module, __name__), self.name)  # type: ignore[no-any-return]
+
+    def from_config(self, config: ResolveConfig) -> Resolver:
+        return self.load().from_config(config)  # type: ignore[no-any-return]
+
+
+RESOLVERS = {"vote": VoteResolver, "truth": TruthResolver, "knn": KnnResolver,
+             "llm": _LazyResolver(".llm", "LLMResolver", "llm"),
+             "local": _LazyResolver(".llm", "LocalResolver", "local")}
+
+
+def effective_method(config: ResolveConfig) -> str:
+    """``auto`` means ``llm`` when an endpoint is configured (config or ``TABLEFUSE_LLM_BASE_URL``),
+    else ``knn``: the best resolver without an LLM on the injected-conflict benchmarks
+    (benchmarks/results/resolve_llm.md: knn 0.82-0.85 vs vote 0.79-0.81, truth 0.79-0.83)."""
+    if config.method != "auto":
+        return config.method
+    import os
+
+    return "llm" if (config.llm_base_url or os.environ.get("TABLEFUSE_LLM_BASE_URL")) else "knn"
 
 
 def make_resolver(config: ResolveConfig) -> Resolver:
+    method = effective_method(config)
     try:
-        cls = RESOLVERS[config.method]
+        cls = RESOLVERS[method]
     except KeyError:
-        raise ConfigError(f"resolve.method {config.method!r} unknown; choose from {sorted(RESOLVERS)}") from None
-    return cls.from_config(config)
+        raise ConfigError(f"resolve.method {config.method!r} unknown; choose from {sorted(RESOLVERS)} or auto") from None
+    return cls.from_config(replace(config, method=method))
 
 
-__all__ = ["RESOLVERS", "Resolver", "VoteResolver", "make_resolver"]
+__all__ = ["RESOLVERS", "KnnResolver", "effective_method", "Resolver", "TruthResolver", "VoteResolver", "make_resolver"]

@@ -23,7 +23,7 @@ def _cell(res, set_id: int, attribute: str) -> str | None:
 def test_majority_wins_with_reason_and_confidence(build: Build) -> None:
     t, m = build([(0, "a.csv", 7, {"city": "Boston"}), (1, "b.csv", 7, {"city": "Bostn"}),
                   (2, "c.csv", 7, {"city": "boston"})], ["city"])
-    res = make_resolver(ResolveConfig()).resolve(t, m)
+    res = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
     assert _cell(res, 7, "city") == "Boston"  # 'Boston'/'boston' tie 1-1: longest equal, then lexicographic
     row = res.conflicts.row(0, named=True)
     assert row["chosen"] == "Boston" and row["method"] == "vote"
@@ -41,7 +41,7 @@ def test_equivalent_values_are_not_a_conflict_and_take_most_frequent_form(build:
                   (1, "b", 1, {"name": "ACME Incorporated", "country": "United States"}),
                   (2, "c", 1, {"name": "acme inc.", "country": "USA"}),
                   (3, "d", 1, {"name": "Acme Inc", "country": "U.S."})], ["name", "country"])
-    res = make_resolver(ResolveConfig()).resolve(t, m)
+    res = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
     assert res.conflicts.height == 0
     assert _cell(res, 1, "name") == "Acme Inc"  # 2 of 4 spell it so
     assert _cell(res, 1, "country") == "USA"
@@ -52,7 +52,7 @@ def test_equivalent_values_are_not_a_conflict_and_take_most_frequent_form(build:
 def test_surface_form_tie_goes_to_longest(build: Build) -> None:
     t, m = build([(0, "a", 1, {"street": "12 Main St"}), (1, "b", 1, {"street": "12 main street"})],
                  ["street"])
-    res = make_resolver(ResolveConfig()).resolve(t, m)
+    res = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
     assert res.conflicts.height == 0 and _cell(res, 1, "street") == "12 main street"
 
 
@@ -60,7 +60,7 @@ def test_nulls_complement_and_singletons_and_all_null_sets_kept(build: Build) ->
     t, m = build([(0, "a", 1, {"x": "1", "y": None}), (1, "b", 1, {"x": None, "y": "z"}),
                   (2, "a", 2, {"x": "  ", "y": None}), (3, "a", 3, {"x": "q", "y": "r"})],
                  ["x", "y"])
-    res = make_resolver(ResolveConfig()).resolve(t, m)
+    res = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
     assert res.golden.columns == ["set_id", "x", "y"]
     assert res.golden.rows() == [(1, "1", "z"), (2, None, None), (3, "q", "r")]
     assert res.conflicts.height == 0
@@ -71,7 +71,7 @@ def test_nulls_complement_and_singletons_and_all_null_sets_kept(build: Build) ->
 def test_numbers_in_different_formats_agree(build: Build) -> None:
     t, m = build([(0, "a", 1, {"n": "1,000"}), (1, "b", 1, {"n": "1000.0"}), (2, "c", 1, {"n": "1000"})],
                  ["n"])
-    res = make_resolver(ResolveConfig()).resolve(t, m)
+    res = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
     assert res.conflicts.height == 0
     assert _cell(res, 1, "n") == "1000.0"  # all once: longest form
 
@@ -81,7 +81,7 @@ def test_tie_broken_by_source_reliability(build: Build) -> None:
     rows = [(0, "a", 1, {"v": "x"}), (1, "b", 1, {"v": "x"}), (2, "c", 1, {"v": "y"}),
             (3, "a", 2, {"v": "p"}), (4, "c", 2, {"v": "q"})]
     t, m = build(rows, ["v"])
-    res = make_resolver(ResolveConfig()).resolve(t, m)
+    res = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
     assert _cell(res, 2, "v") == "p"
     row = res.conflicts.filter(pl.col("set_id") == 2).row(0, named=True)
     assert row["confidence"] == pytest.approx(0.5)
@@ -99,7 +99,7 @@ def test_reliability_is_smoothed_agreement_rate(build: Build) -> None:
 
 def test_full_tie_same_reliability_is_deterministic(build: Build) -> None:
     t, m = build([(0, "a", 1, {"v": "beta"}), (1, "a", 1, {"v": "alpha"})], ["v"])
-    res1 = make_resolver(ResolveConfig()).resolve(t, m)
+    res1 = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
     assert _cell(res1, 1, "v") == "alpha"
     assert "value order" in res1.conflicts["reason"][0]
 
@@ -107,7 +107,7 @@ def test_full_tie_same_reliability_is_deterministic(build: Build) -> None:
 def test_chosen_value_is_always_a_candidate(build: Build) -> None:
     rows = [(i, f"s{i % 3}", i // 4, {"a": f"v{(i * 7) % 3}", "b": f"w{i % 2}"}) for i in range(40)]
     t, m = build(rows, ["a", "b"])
-    res = make_resolver(ResolveConfig()).resolve(t, m)
+    res = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
     assert res.conflicts.height > 0
     for row in res.conflicts.iter_rows(named=True):
         values = [c["value"] for c in json.loads(row["candidates"])]
@@ -129,3 +129,14 @@ def test_registry_and_unknown_method() -> None:
     assert "vote" in RESOLVERS
     with pytest.raises(ConfigError):
         make_resolver(ResolveConfig(method="nope"))
+
+
+def test_auto_picks_llm_only_when_an_endpoint_is_configured(monkeypatch):
+    from tablefuse.resolve import effective_method
+
+    monkeypatch.delenv("TABLEFUSE_LLM_BASE_URL", raising=False)
+    assert effective_method(ResolveConfig()) == "knn"
+    assert effective_method(ResolveConfig(llm_base_url="http://127.0.0.1:9/v1")) == "llm"
+    monkeypatch.setenv("TABLEFUSE_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    assert effective_method(ResolveConfig()) == "llm"
+    assert effective_method(ResolveConfig(method="truth")) == "truth"
