@@ -71,7 +71,7 @@ class BlockConfig:
 class JudgeConfig:
     """How candidate pairs are scored as integrable or not."""
 
-    method: str = "similarity"  # similarity | ssacl
+    method: str = "ssacl"  # ssacl (self-supervised, default) | similarity (string baseline)
     threshold: float | None = None  # None: the judge chooses its own, without labels
     seed: int = 0
     # ssacl only (self-supervised matcher; see tablefuse/judge/ssacl):
@@ -83,7 +83,7 @@ class JudgeConfig:
     ssacl_adv_epsilon: float = 0.01  # L2 bound of each attribute embedding's perturbation
     ssacl_adv_weight: float = 0.5  # loss weight of the adversarial positives (0 disables them)
     ssacl_adv_steps: int = 1  # 1: FGM; more: PGD steps
-    ssacl_augment: tuple[str, ...] = ("typo", "token", "null", "semantic", "format")
+    ssacl_augment: tuple[str, ...] = ("typo", "token", "null", "semantic", "format")  # + opt-in "crop"
     ssacl_hard_negatives: int = 2  # blocking neighbours per tuple used as negatives
     ssacl_pseudo_positives: bool = True  # confident mutual-best blocking pairs as extra positives
     ssacl_max_train_tuples: int = 2000  # tuples sampled as training anchors (each costs encoder passes)

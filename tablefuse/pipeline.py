@@ -78,7 +78,7 @@ class Pipeline:
                                  lambda c: c.frame.height, lambda c: f"{c.frame.height} candidate pairs")
         candidates.validate()
         parts = cfg.engine.partitions
-        judge = make_judge(cfg.judge)
+        judge = make_judge(cfg.judge, progress=self.progress)
         scored = self._stage("judge", stats, lambda: score_partitioned(
                                  engine, judge.fit(tuples, candidates), tuples, candidates, parts),
                              candidates.frame.height, lambda s: int(s.frame["integrable"].sum()),
@@ -110,12 +110,19 @@ class Pipeline:
             t0 = time.perf_counter()
             self.progress.stage("store")
             write_run(db_path, result, version=__version__)
+            if hasattr(judge, "save"):  # a trained judge lives beside its store: `tablefuse judge` re-scores
+                judge.save(judge_dir(db_path))
             if cfg.engine.embedding_cache:
                 save_store_cache(encoder, db_path)
             store_stats = StageStats("store", round(time.perf_counter() - t0, 4), round(_peak_rss_mb(), 1))
             self.progress.done("store", f"written to {db_path}")
             result = _with_stage(result, store_stats)
         return result
+
+
+def judge_dir(db_path: str | Path) -> Path:
+    """Where a run's trained judge is saved: a folder beside the DuckDB file."""
+    return Path(f"{db_path}.judge")
 
 
 def _resolve_config(cfg: TablefuseConfig, db_path: str | Path | None):

@@ -159,8 +159,9 @@ def evaluate(result: RunResult, truth: Truth) -> dict[str, Any]:
     Returns a nested dict: counts (``tuples``, ``true_sets``, ``predicted_sets``, ``true_pairs``,
     ``coverage``), ``blocking`` (pair completeness, reduction ratio), ``judge`` (P/R/F1 of the
     integrable pairs vs all true pairs, plus recall among the true pairs blocking kept), ``sets``
-    (pairwise P/R/F1, set similarity, ARI) and ``cells`` (golden-record accuracy; ``None``
-    without ``values.csv``).
+    (pairwise P/R/F1, set similarity, ARI), ``cells`` (golden-record accuracy; ``None``
+    without ``values.csv``) and ``cells_equivalent`` (the same, counting a value equivalent to
+    the truth under ``tablefuse.equivalence.canonical`` as right).
     """
     from .metrics import (adjusted_rand_index, cell_accuracy, pair_completeness, pair_prf,
                           reduction_ratio, set_pair_prf, set_similarity)
@@ -176,9 +177,16 @@ def evaluate(result: RunResult, truth: Truth) -> dict[str, Any]:
     reachable = tp.join(cands.cast(_PAIRS), on=["tid_a", "tid_b"], how="semi").height
     members = result.membership.frame.select("tid", "set_id")
     sets = set_pair_prf(members, te)
-    cells = None
+    cells = cells_equivalent = None
     if truth.values is not None:
+        from .equivalence import canonical
+
         cells = cell_accuracy(result.resolution.golden, members, te, truth.values)
+        # The golden record keeps one surface form of equivalent values ("(415) 555-0123",
+        # "CA"); this also counts a cell right when it is equivalent to the true value.
+        equivalent = cell_accuracy(result.resolution.golden, members, te, truth.values, normalise=canonical)
+        cells_equivalent = {"accuracy": equivalent["accuracy"], "correct": equivalent["correct"],
+                            "total": equivalent["total"]}
     return {
         "tuples": tuples.height,
         "true_sets": te["entity"].n_unique(),
@@ -202,4 +210,5 @@ def evaluate(result: RunResult, truth: Truth) -> dict[str, Any]:
             "ari": adjusted_rand_index(members, te),
         },
         "cells": cells,
+        "cells_equivalent": cells_equivalent,
     }

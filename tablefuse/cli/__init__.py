@@ -260,6 +260,55 @@ def block_cmd(
     Console().print(table)
 
 
+@app.command("judge")
+def judge_cmd(
+    db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="tablefuse DuckDB store whose trained judge (DB.judge/) re-scores the stored candidate pairs."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="Decision threshold to try instead of the one chosen at training time."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Re-score the stored candidate pairs with the run's saved judge (no retraining) and compare with the stored decisions."""
+    console = _console()
+    try:
+        import polars as pl
+
+        from ..errors import StoreError as _StoreError
+        from ..frames import TUPLE_META, CandidatePairs, TupleTable
+        from ..judge.ssacl import SSACLJudge
+        from ..pipeline import judge_dir
+        from ..store import read_table
+
+        folder = judge_dir(db)
+        if not folder.is_dir():
+            raise _StoreError(f"no saved judge at {folder}: run `tablefuse integrate --db {db}` with judge.method = ssacl first")
+        frame = read_table(db, "tuples").sort("tid")
+        tuples = TupleTable(frame, tuple(c for c in frame.columns if c not in TUPLE_META))
+        candidates = CandidatePairs(read_table(db, "candidates"))
+        judge = SSACLJudge.load(folder)
+        if threshold is not None:
+            judge.threshold = threshold
+        scored = judge.score(tuples, candidates)
+        stored = read_table(db, "pairs").rename({"score": "stored_score", "integrable": "stored_integrable"})
+        both = scored.frame.join(stored, on=["tid_a", "tid_b"], how="left")
+        summary = {
+            "pairs": scored.frame.height,
+            "threshold": scored.threshold,
+            "integrable": int(scored.frame["integrable"].sum()),
+            "stored_integrable": int(both["stored_integrable"].sum() or 0),
+            "decisions_changed": int((both["integrable"] != both["stored_integrable"]).sum() or 0),
+            "max_score_difference": float((both["score"] - both["stored_score"]).abs().max() or 0.0),
+        }
+    except Exception as exc:  # noqa: BLE001
+        _fail(console, exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    table = Table(title=f"re-scored {db}", show_header=False)
+    for key, value in summary.items():
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    Console().print(table)
+
+
 @app.command("align")
 def align_cmd(
     db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="tablefuse DuckDB store."),

@@ -12,6 +12,7 @@ from ..config import JudgeConfig
 from ..errors import ConfigError
 from ..frames import CandidatePairs, ScoredPairs, TupleTable
 from ._similarity import SimilarityJudge
+from .ssacl import SSACLJudge
 
 
 class Judge(Protocol):
@@ -20,15 +21,20 @@ class Judge(Protocol):
     def score(self, tuples: TupleTable, candidates: CandidatePairs) -> ScoredPairs: ...
 
 
-JUDGES = {"similarity": SimilarityJudge}
+JUDGES = {"similarity": SimilarityJudge, "ssacl": SSACLJudge}
 
 
-def make_judge(config: JudgeConfig) -> Judge:
+def make_judge(config: JudgeConfig, progress=None) -> Judge:
+    """The judge ``config.method`` names; ``progress`` reaches judges that train (SSACL)."""
+    import inspect
+
     try:
         cls = JUDGES[config.method]
     except KeyError:
         raise ConfigError(f"judge.method {config.method!r} unknown; choose from {sorted(JUDGES)}") from None
+    if progress is not None and "progress" in inspect.signature(cls.from_config).parameters:
+        return cls.from_config(config, progress=progress)
     return cls.from_config(config)
 
 
-__all__ = ["JUDGES", "Judge", "SimilarityJudge", "make_judge"]
+__all__ = ["JUDGES", "Judge", "SSACLJudge", "SimilarityJudge", "make_judge"]

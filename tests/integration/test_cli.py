@@ -13,6 +13,10 @@ from tablefuse.cli import app
 runner = CliRunner()
 
 
+# These tests are about the command line, so they use the fast string-similarity judge; the
+# default SSACL judge is exercised by tests/e2e and test_judge_command_rescores_without_training.
+
+
 def _write_lake(root):
     root.mkdir()
     (root / "a.csv").write_text(
@@ -31,7 +35,7 @@ def _write_lake(root):
 def test_integrate_writes_store_and_prints_summary(tmp_path):
     lake = _write_lake(tmp_path / "lake")
     db = tmp_path / "out.duckdb"
-    res = runner.invoke(app, ["integrate", str(lake), "--db", str(db), "--profile"])
+    res = runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(db), "--profile"])
     assert res.exit_code == 0, res.output
     assert "tuples" in res.output and "profile" in res.output
     con = duckdb.connect(str(db), read_only=True)
@@ -50,7 +54,7 @@ def test_integrate_writes_store_and_prints_summary(tmp_path):
 def test_info_and_export(tmp_path):
     lake = _write_lake(tmp_path / "lake")
     db = tmp_path / "out.duckdb"
-    assert runner.invoke(app, ["integrate", str(lake), "--db", str(db), "-q"]).exit_code == 0
+    assert runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(db), "-q"]).exit_code == 0
     res = runner.invoke(app, ["info", "--db", str(db), "--json"])
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output)
@@ -71,7 +75,7 @@ def test_bad_file_stops_with_exit_2_and_writes_nothing(tmp_path):
     lake = _write_lake(tmp_path / "lake")
     (lake / "broken.csv").write_text("name,city\nx,y,z,w\n")
     db = tmp_path / "out.duckdb"
-    res = runner.invoke(app, ["integrate", str(lake), "--db", str(db)])
+    res = runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(db)])
     assert res.exit_code == 2
     assert "broken.csv" in res.output
     assert not db.exists()
@@ -81,7 +85,7 @@ def test_skip_bad_continues_and_records_the_skipped_file(tmp_path):
     lake = _write_lake(tmp_path / "lake")
     (lake / "empty.csv").write_text("")
     db = tmp_path / "out.duckdb"
-    res = runner.invoke(app, ["integrate", str(lake), "--db", str(db), "--skip-bad"])
+    res = runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(db), "--skip-bad"])
     assert res.exit_code == 0, res.output
     assert "empty.csv" in res.output
     con = duckdb.connect(str(db), read_only=True)
@@ -109,7 +113,7 @@ def test_mapping_file_overrides_alignment(tmp_path):
     mapping = tmp_path / "mapping.csv"
     mapping.write_text("source,source_column,attribute\nb.tsv,City,town\na.csv,city,town\n")
     db = tmp_path / "out.duckdb"
-    res = runner.invoke(app, ["integrate", str(lake), "--db", str(db), "--mapping", str(mapping), "-q"])
+    res = runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(db), "--mapping", str(mapping), "-q"])
     assert res.exit_code == 0, res.output
     con = duckdb.connect(str(db), read_only=True)
     cols = [r[0] for r in con.sql("DESCRIBE tuples").fetchall()]
@@ -127,7 +131,7 @@ def test_help_texts(args):
 def test_align_command_reports_the_stored_alignment(tmp_path):
     lake = _write_lake(tmp_path / "lake")
     db = tmp_path / "out.duckdb"
-    assert runner.invoke(app, ["integrate", str(lake), "--db", str(db), "-q"]).exit_code == 0
+    assert runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(db), "-q"]).exit_code == 0
     res = runner.invoke(app, ["align", "--db", str(db)])
     assert res.exit_code == 0, res.output
     assert "b.tsv" in res.output and "a.csv" in res.output
@@ -137,7 +141,7 @@ def test_align_command_reports_the_stored_alignment(tmp_path):
 def test_block_command_reports_pair_completeness_against_truth(tmp_path):
     lake = _write_lake(tmp_path / "lake")
     db = tmp_path / "out.duckdb"
-    assert runner.invoke(app, ["integrate", str(lake), "--db", str(db), "-q"]).exit_code == 0
+    assert runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(db), "-q"]).exit_code == 0
     truth = tmp_path / "truth"
     truth.mkdir()
     (truth / "entities.csv").write_text(
@@ -148,3 +152,26 @@ def test_block_command_reports_pair_completeness_against_truth(tmp_path):
     out = json.loads(res.output)
     assert out["pair_completeness"] == 1.0
     assert out["candidates"] >= 2
+
+
+def test_judge_command_rescores_without_training(tmp_path):
+    lake = _write_lake(tmp_path / "lake")
+    db = tmp_path / "out.duckdb"
+    res = runner.invoke(app, ["integrate", str(lake), "--db", str(db), "-q", "--judge", "ssacl"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "out.duckdb.judge").is_dir()
+    res = runner.invoke(app, ["judge", "--db", str(db), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["decisions_changed"] == 0 and out["max_score_difference"] < 1e-5
+    res = runner.invoke(app, ["judge", "--db", str(db), "--json", "--threshold", "0.0"])
+    assert json.loads(res.output)["integrable"] == out["pairs"]
+
+
+def test_judge_command_without_saved_judge_exits_3(tmp_path):
+    lake = _write_lake(tmp_path / "lake")
+    db = tmp_path / "out.duckdb"
+    assert runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(db), "-q"]).exit_code == 0
+    res = runner.invoke(app, ["judge", "--db", str(db)])
+    assert res.exit_code == 3
+    assert "no saved judge" in res.output

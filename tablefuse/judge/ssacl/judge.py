@@ -1,0 +1,319 @@
+"""SSACLJudge: self-supervised adversarial contrastive pairwise judge, trained per lake, no labels.
+
+fit: synthetic pairs from the lake (train.py) -> per-value embeddings from a local transformers
+encoder (each distinct value encoded once) -> the matcher head trained with binary NCE plus
+adversarial positives -> a label-free threshold (threshold.py). score: the head on candidates.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from ...config import JudgeConfig
+from ...errors import ConfigError, ModelError, NotFittedError
+from ...frames import CandidatePairs, ScoredPairs, TupleTable
+from .augment import FAMILIES, OPTIONAL_FAMILIES
+from .features import FEATURE_NAMES, PairFeaturizer
+from .threshold import METHODS, choose_threshold
+from .train import TrainParams, ValueIndex, build_pairs
+
+logger = logging.getLogger("tablefuse")
+FORMAT_VERSION = 1
+
+
+def _rows(tuples: TupleTable) -> list[list[str | None]]:
+    cols = [tuples.frame[a].to_list() for a in tuples.attributes]
+    return [list(r) for r in zip(*cols)] if cols else [[] for _ in range(tuples.height)]
+
+
+def _encode_with(model, tokenizer, texts: Sequence[str], device: str, batch_size: int = 128,
+                 max_length: int = 64) -> np.ndarray:
+    """Mean-pooled unit vectors from a (fine-tuned) transformers model, as TextEncoder does."""
+    import torch
+
+    out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    model.eval()
+    with torch.inference_mode():
+        for s in range(0, len(order), batch_size):
+            idx = order[s:s + batch_size]
+            enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length,
+                            return_tensors="pt").to(device)
+            with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
+                h = model(**enc).last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).to(h.dtype)
+            pooled = torch.nn.functional.normalize(((h * mask).sum(1) / mask.sum(1).clamp(min=1e-9)).float(), dim=-1)
+            out[idx] = pooled.cpu().numpy()
+    return out
+
+
+class SSACLJudge:
+    """Self-supervised per-lake matcher (see the module docstring and ``train.py``).
+
+    ``encoder``: an optional shared ``TextEncoder`` (its cache is reused; it is never modified by
+    fine-tuning, which works on a copy). ``progress``: an optional injected progress object.
+
+    >>> judge = SSACLJudge(TrainParams(epochs=5))  # doctest: +SKIP
+    >>> scored = judge.fit(tuples, candidates).score(tuples, candidates)  # doctest: +SKIP
+    >>> judge.save("run/judge"); SSACLJudge.load("run/judge").score(tuples, candidates)  # doctest: +SKIP
+    """
+
+    def __init__(self, params: TrainParams | None = None, threshold: float | None = None,
+                 threshold_method: str = "auto", model_dir: str | None = None, device: str = "auto",
+                 encoder=None, progress=None, score_batch_size: int = 2048):
+        if threshold_method not in METHODS:
+            raise ConfigError(f"judge.ssacl_threshold_method {threshold_method!r} unknown; choose from {METHODS}")
+        self.params = params or TrainParams()
+        bad = set(self.params.augment) - set(FAMILIES) - set(OPTIONAL_FAMILIES)
+        if bad:
+            raise ConfigError(f"judge.ssacl_augment: unknown families {sorted(bad)}; choose from "
+                              f"{FAMILIES + OPTIONAL_FAMILIES}")
+        self.threshold = threshold
+        self.threshold_method = threshold_method
+        self.model_dir = model_dir
+        self.device = device
+        self.encoder = encoder
+        self.progress = progress
+        self.score_batch_size = score_batch_size
+        self.head_ = None
+        self.attributes_: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_config(cls, config: JudgeConfig, progress=None) -> SSACLJudge:
+        params = TrainParams(
+            epochs=config.ssacl_epochs, batch_size=config.ssacl_batch_size,
+            learning_rate=config.ssacl_learning_rate, adv_epsilon=config.ssacl_adv_epsilon,
+            adv_weight=config.ssacl_adv_weight, adv_steps=config.ssacl_adv_steps,
+            augment=tuple(config.ssacl_augment), hard_negatives=config.ssacl_hard_negatives,
+            max_train_tuples=config.ssacl_max_train_tuples, finetune_encoder=config.ssacl_finetune_encoder,
+            pseudo_positives=config.ssacl_pseudo_positives,
+            seed=config.seed,
+        )
+        return cls(params, threshold=config.threshold, threshold_method=config.ssacl_threshold_method,
+                   model_dir=config.model_dir, device=config.device, progress=progress)
+
+    # -- encoder ---------------------------------------------------------------------------
+    def _text_encoder(self):
+        if self.encoder is None:
+            from ...encode import TextEncoder
+
+            self.encoder = TextEncoder(self.model_dir, device=self.device)
+        return self.encoder
+
+    def _embed_values(self, start: int) -> None:
+        """Embeds ``values_.texts[start:]`` and appends them to ``table_``."""
+        texts = self.values_.texts[start:]
+        if not texts:
+            return
+        if self.tuned_ is not None:
+            model, tokenizer = self.tuned_
+            new = _encode_with(model, tokenizer, texts, self.device_)
+        else:
+            new = self._text_encoder().encode(texts, self.progress)
+        self.table_ = np.concatenate([self.table_, new.astype(np.float32)]) if self.table_.size else new.astype(np.float32)
+
+    # -- estimator -------------------------------------------------------------------------
+    def fit(self, tuples: TupleTable, candidates: CandidatePairs) -> SSACLJudge:
+        """Trains the head on synthetic pairs drawn from ``tuples`` (no labels)."""
+        import copy
+
+        from ...runtime import select_device
+        from .train import make_embedder, set_seeds, train_head
+
+        t0 = time.perf_counter()
+        p = self.params
+        set_seeds(p.seed)
+        self.device_ = select_device(self.device)
+        rows = _rows(tuples)
+        self.attributes_ = tuple(tuples.attributes)
+        if not rows or not self.attributes_:
+            raise NotFittedError("SSACL needs at least one tuple with one attribute to train on")
+        pos = {t: i for i, t in enumerate(tuples.frame["tid"].to_list())}
+        cand = [(pos[a], pos[b]) for a, b in zip(candidates.frame["tid_a"].to_list(), candidates.frame["tid_b"].to_list())]
+        self.featurizer_ = PairFeaturizer()
+        train, val = build_pairs(rows, cand, p, self.featurizer_)
+        if not train.labels or min(train.labels) == max(train.labels):
+            raise NotFittedError("SSACL could not build both positive and negative training pairs: the lake "
+                                 "needs at least two non-empty tuples")
+        t_pairs = time.perf_counter()
+        self.values_ = ValueIndex()
+        self.values_.ids(rows)  # the lake's own values first: they are what scoring needs
+        self.n_lake_values_ = len(self.values_.texts)
+        ids = [self.values_.ids(x) for x in (train.rows_a, train.rows_b, val.rows_a, val.rows_b)]
+        self.tuned_ = None
+        enc = self._text_encoder()
+        self.table_ = enc.encode(self.values_.texts, self.progress).astype(np.float32)
+        t_enc = time.perf_counter()
+        feats = self.featurizer_.features(train.rows_a, train.rows_b)
+        vfeats = self.featurizer_.features(val.rows_a, val.rows_b) if len(val) else np.zeros((0,) + feats.shape[1:], np.float32)
+        labels = np.asarray(train.labels, dtype=np.float32)
+        vlabels = np.asarray(val.labels, dtype=np.float32)
+        model = tokenizer = None
+        if p.finetune_encoder:
+            model = copy.deepcopy(enc.model).to(self.device_)
+            tokenizer = enc.tokenizer
+        embed = make_embedder(self.table_, self.values_.texts, self.device_, model, tokenizer)
+        result = train_head(ids[0], ids[1], feats, labels, (ids[2], ids[3], vfeats, vlabels), embed,
+                            self.table_.shape[1], p, self.device_, encoder=model, progress=self.progress)
+        self.head_ = result.head
+        if model is not None:
+            self.tuned_ = (model, tokenizer)
+            self.table_ = _encode_with(model, tokenizer, self.values_.texts, self.device_)
+        self.synthetic_threshold_ = float(result.synthetic_threshold)
+        self.history_ = result.history
+        self.stats_ = {
+            "train_pairs": len(train), "val_pairs": len(val),
+            "train_positives": int(labels.sum()), "hard_negatives": int(sum(k == 2 for k in train.kinds)),
+            "pseudo_positives": int(sum(k == 3 for k in train.kinds)),
+            "values_encoded": len(self.values_.texts), "best_epoch": result.best_epoch,
+            "epochs_run": len(result.history), "synthetic_threshold": round(self.synthetic_threshold_, 4),
+            "seconds_pairs": round(t_pairs - t0, 2), "seconds_encode": round(t_enc - t_pairs, 2),
+            "seconds_train": round(result.seconds, 2), "seconds_fit": round(time.perf_counter() - t0, 2),
+            "device": self.device_,
+        }
+        logger.info("ssacl fit: %s", self.stats_)
+        return self
+
+    def _check_fitted(self, tuples: TupleTable) -> None:
+        if self.head_ is None:
+            raise NotFittedError("SSACLJudge.score called before fit(tuples, candidates) or load(path)")
+        if tuple(tuples.attributes) != self.attributes_:
+            raise ConfigError(f"SSACL was trained on attributes {self.attributes_}, not {tuple(tuples.attributes)}: "
+                              "refit the judge on this lake")
+
+    def score_pairs(self, tuples: TupleTable, tid_a: Sequence[int], tid_b: Sequence[int]) -> np.ndarray:
+        """P(integrable) for aligned sequences of tids (the raw numbers behind ``score``)."""
+        import torch
+
+        from .train import make_embedder
+
+        self._check_fitted(tuples)
+        rows = _rows(tuples)
+        pos = {t: i for i, t in enumerate(tuples.frame["tid"].to_list())}
+        start = len(self.values_.texts)
+        tuple_ids = self.values_.ids(rows)
+        self._embed_values(start)
+        ia = np.array([pos[t] for t in tid_a], dtype=np.int64)
+        ib = np.array([pos[t] for t in tid_b], dtype=np.int64)
+        embed = make_embedder(self.table_, self.values_.texts, self.device_)
+        out = np.zeros(len(ia), dtype=np.float64)
+        head = self.head_
+        head.eval()
+        bs = self.score_batch_size
+        if self.progress is not None:
+            self.progress.total(len(ia))
+        with torch.inference_mode():
+            for s in range(0, len(ia), bs):
+                xa, xb = ia[s:s + bs], ib[s:s + bs]
+                f = self.featurizer_.features([rows[i] for i in xa], [rows[i] for i in xb])
+                a = torch.from_numpy(tuple_ids[xa]).to(self.device_)
+                b = torch.from_numpy(tuple_ids[xb]).to(self.device_)
+                with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=self.device_ == "cuda"):
+                    lg = head(embed(a), embed(b), a < 0, b < 0, torch.from_numpy(f).to(self.device_))
+                out[s:s + bs] = torch.sigmoid(lg.float()).cpu().numpy()
+                if self.progress is not None:
+                    self.progress.advance(len(xa))
+        return out
+
+    def score(self, tuples: TupleTable, candidates: CandidatePairs) -> ScoredPairs:
+        tid_a = candidates.frame["tid_a"].to_list()
+        tid_b = candidates.frame["tid_b"].to_list()
+        self._check_fitted(tuples)
+        t0 = time.perf_counter()
+        scores = self.score_pairs(tuples, tid_a, tid_b)
+        seconds = time.perf_counter() - t0
+        if self.threshold is not None:
+            threshold, source = float(self.threshold), "config"
+        else:
+            threshold = choose_threshold(self.threshold_method, self.synthetic_threshold_, scores)
+            source = self.threshold_method
+        frame = pl.DataFrame({"tid_a": pl.Series(tid_a, dtype=pl.Int64), "tid_b": pl.Series(tid_b, dtype=pl.Int64),
+                              "score": pl.Series(np.clip(scores, 0.0, 1.0), dtype=pl.Float64)})
+        frame = frame.with_columns((pl.col("score") >= threshold).alias("integrable"))
+        n_int = int(frame["integrable"].sum()) if frame.height else 0
+        stats: dict[str, Any] = {"method": "ssacl", "threshold_source": source, "integrable": n_int,
+                                 "seconds_score": round(seconds, 3),
+                                 "pairs_per_second": round(len(tid_a) / seconds, 1) if seconds > 0 else None,
+                                 **getattr(self, "stats_", {})}
+        return ScoredPairs(frame, float(threshold), stats)
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Writes the trained judge to the folder ``path`` (created): head weights, the value
+        embeddings (so re-scoring needs no encoder pass for known values), settings, and the
+        fine-tuned encoder when there is one."""
+        import torch
+
+        if self.head_ is None:
+            raise NotFittedError("SSACLJudge.save called before fit")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        torch.save(self.head_.state_dict(), path / "head.pt")
+        n = getattr(self, "n_lake_values_", len(self.values_.texts))  # augmented values are not needed
+        np.save(path / "values.npy", self.table_[:n])
+        (path / "values.json").write_text(json.dumps(self.values_.texts[:n]), encoding="utf-8")
+        meta = {
+            "format": FORMAT_VERSION, "attributes": list(self.attributes_), "params": dataclasses.asdict(self.params),
+            "threshold": self.threshold, "threshold_method": self.threshold_method,
+            "synthetic_threshold": self.synthetic_threshold_, "model_dir": str(self.model_dir) if self.model_dir else None,
+            "n_features": len(FEATURE_NAMES), "feature_names": list(FEATURE_NAMES), "dim": int(self.table_.shape[1]),
+            "finetuned": self.tuned_ is not None, "stats": getattr(self, "stats_", {}), "history": self.history_,
+        }
+        (path / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        if self.tuned_ is not None:
+            self.tuned_[0].save_pretrained(path / "encoder")
+            self.tuned_[1].save_pretrained(path / "encoder")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "auto", encoder=None, progress=None) -> SSACLJudge:
+        """A judge saved by ``save``, ready to ``score`` (no retraining)."""
+        import torch
+
+        from ...runtime import select_device
+        from .model import MatcherHead
+
+        path = Path(path)
+        try:
+            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"no saved SSACL judge in {path}: {exc}") from exc
+        if meta.get("format") != FORMAT_VERSION or meta.get("feature_names") != list(FEATURE_NAMES):
+            raise ModelError(f"the SSACL judge in {path} was saved by another version: refit it")
+        params = meta["params"]
+        params["augment"] = tuple(params["augment"])
+        judge = cls(TrainParams(**params), threshold=meta["threshold"], threshold_method=meta["threshold_method"],
+                    model_dir=meta["model_dir"], device=device, encoder=encoder, progress=progress)
+        judge.device_ = select_device(device)
+        judge.attributes_ = tuple(meta["attributes"])
+        judge.synthetic_threshold_ = float(meta["synthetic_threshold"])
+        judge.history_ = meta["history"]
+        judge.stats_ = meta["stats"]
+        judge.values_ = ValueIndex()
+        texts = json.loads((path / "values.json").read_text(encoding="utf-8"))
+        judge.values_.ids([[t] for t in texts])
+        judge.table_ = np.load(path / "values.npy")
+        judge.n_lake_values_ = len(texts)
+        judge.featurizer_ = PairFeaturizer()
+        judge.tuned_ = None
+        if meta["finetuned"]:
+            from transformers import AutoModel, AutoTokenizer
+
+            enc_dir = str(path / "encoder")
+            judge.tuned_ = (AutoModel.from_pretrained(enc_dir, local_files_only=True).to(judge.device_),
+                            AutoTokenizer.from_pretrained(enc_dir, local_files_only=True))
+        head = MatcherHead(len(judge.attributes_), meta["dim"], meta["n_features"], hidden=judge.params.hidden)
+        head.load_state_dict(torch.load(path / "head.pt", map_location="cpu", weights_only=True))
+        judge.head_ = head.to(judge.device_).eval()
+        return judge
+
+
+__all__ = ["SSACLJudge"]

@@ -1,0 +1,396 @@
+"""Self-supervised training data and the training loop (no labels anywhere).
+
+Positives: a tuple vs an augmented copy of itself. Negatives: random other tuples (the paper's
+in-batch negatives, drawn ahead of time so their string features are computed once) and hard
+negatives: blocking neighbours that differ in the lake's identifying attribute.
+
+False-negative guard: a lake holds true duplicates, so "another tuple" is sometimes the same
+entity. A would-be negative is dropped when (a) its plain string similarity (the
+``SimilarityJudge`` mean) reaches ``fn_guard``, or (b) the two tuples are each other's most
+similar blocking neighbour (mutual best match: the signature of a duplicate in a clean-clean
+lake). What is left is mostly real non-matches; the rest is label noise the head tolerates.
+
+Pseudo-positives (self-training, still no labels): the pairs the guard is surest about, blocking
+neighbours that are each other's best match AND reach ``fn_guard``, are added as positives. They
+are real cross-source pairs, so they show the head how sources differ (prices, missing
+manufacturers, venue spellings), which augmentation alone cannot invent.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .augment import FAMILIES, augment_tuple
+from .features import FEATURE_NAMES, PairFeaturizer
+
+logger = logging.getLogger("tablefuse")
+
+POS, RANDOM_NEG, HARD_NEG, PSEUDO_POS = 0, 1, 2, 3
+_EDIT = FEATURE_NAMES.index("edit_sim")
+_TSET = FEATURE_NAMES.index("token_set")
+_PRESENT = FEATURE_NAMES.index("both_present")
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """SSACL training hyper-parameters (mirrors the ``ssacl_*`` options of ``JudgeConfig``)."""
+
+    epochs: int = 30
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    encoder_learning_rate: float = 2e-5
+    weight_decay: float = 1e-4
+    patience: int = 4
+    hidden: int = 64
+    adv_epsilon: float = 0.01
+    adv_weight: float = 0.5
+    adv_steps: int = 1
+    augment: tuple[str, ...] = FAMILIES
+    positives_per_tuple: int = 1
+    random_negatives: int = 2
+    hard_negatives: int = 2
+    fn_guard: float = 0.8
+    pseudo_positives: bool = True
+    max_train_tuples: int = 2000
+    val_fraction: float = 0.1
+    finetune_encoder: bool = False
+    seed: int = 0
+
+
+@dataclass
+class PairRows:
+    """Training pairs as raw rows (lists of attribute values) plus label and kind."""
+
+    rows_a: list[list[str | None]] = field(default_factory=list)
+    rows_b: list[list[str | None]] = field(default_factory=list)
+    labels: list[float] = field(default_factory=list)
+    kinds: list[int] = field(default_factory=list)
+
+    def add(self, a: list[str | None], b: list[str | None], label: float, kind: int) -> None:
+        self.rows_a.append(a)
+        self.rows_b.append(b)
+        self.labels.append(label)
+        self.kinds.append(kind)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def plain_similarity(feats: np.ndarray) -> np.ndarray:
+    """The ``SimilarityJudge`` score recomputed from features: mean over shared attributes of
+    (token-set + edit similarity) / 2; 0 with nothing shared. ``feats``: (n, K, F)."""
+    present = feats[:, :, _PRESENT]
+    sim = 0.5 * (feats[:, :, _TSET] + feats[:, :, _EDIT]) * present
+    n = present.sum(1)
+    return np.where(n > 0, sim.sum(1) / np.maximum(n, 1), 0.0)
+
+
+def identifying_attribute(rows: Sequence[Sequence[str | None]]) -> int:
+    """The attribute that best tells tuples apart: most distinct values times coverage."""
+    k = len(rows[0]) if rows else 0
+    best, best_score = 0, -1.0
+    for j in range(k):
+        vals = [r[j] for r in rows if r[j] is not None]
+        if not vals:
+            continue
+        score = len(set(vals)) / len(rows)
+        if score > best_score:
+            best, best_score = j, score
+    return best
+
+
+def guarded_hard_negatives(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple[int, int]],
+                           featurizer: PairFeaturizer, fn_guard: float) -> dict[int, list[int]]:
+    """For every tuple, its blocking neighbours usable as hard negatives, hardest first.
+
+    A neighbour qualifies when its identifying attribute differs (edit similarity < 0.9) and the
+    false-negative guard (module docstring) does not drop it.
+    """
+    return _mine(rows, candidates, featurizer, fn_guard)[0]
+
+
+def _mine(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple[int, int]],
+          featurizer: PairFeaturizer, fn_guard: float) -> tuple[dict[int, list[int]], list[tuple[int, int]]]:
+    """(hard negatives per tuple, pseudo-positive pairs): see the module docstring."""
+    if not candidates:
+        return {}, []
+    ident = identifying_attribute(rows)
+    feats = featurizer.features([rows[a] for a, _ in candidates], [rows[b] for _, b in candidates])
+    sim = plain_similarity(feats)
+    best: dict[int, tuple[float, int]] = {}
+    for (a, b), s in zip(candidates, sim):
+        if s > best.get(a, (-1.0, -1))[0]:
+            best[a] = (float(s), b)
+        if s > best.get(b, (-1.0, -1))[0]:
+            best[b] = (float(s), a)
+    out: dict[int, list[tuple[float, int]]] = {}
+    pseudo: list[tuple[int, int]] = []
+    for (a, b), s, f in zip(candidates, sim, feats):
+        mutual = best[a][1] == b and best[b][1] == a
+        if mutual and s >= fn_guard:
+            pseudo.append((a, b))
+        if s >= fn_guard or mutual:
+            continue
+        if f[ident, _PRESENT] > 0 and f[ident, _EDIT] >= 0.9:
+            continue
+        out.setdefault(a, []).append((float(s), b))
+        out.setdefault(b, []).append((float(s), a))
+    return {t: [u for _, u in sorted(v, reverse=True)] for t, v in out.items()}, pseudo
+
+
+def build_pairs(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple[int, int]],
+                params: TrainParams, featurizer: PairFeaturizer) -> tuple[PairRows, PairRows]:
+    """Synthetic (train, validation) pairs from the lake's rows; validation anchors are disjoint."""
+    rng = random.Random(params.seed)
+    usable = [i for i, r in enumerate(rows) if any(v is not None for v in r)]
+    if len(usable) > params.max_train_tuples:
+        usable = sorted(rng.sample(usable, params.max_train_tuples))
+    order = list(usable)
+    rng.shuffle(order)
+    n_val = max(1, int(len(order) * params.val_fraction)) if len(order) >= 10 else 0
+    val_anchors = set(order[:n_val])
+    mine = params.hard_negatives or params.pseudo_positives
+    hard, pseudo = _mine(rows, candidates, featurizer, params.fn_guard) if mine else ({}, [])
+    if not params.hard_negatives:
+        hard = {}
+    all_ids = list(range(len(rows)))
+    train, val = PairRows(), PairRows()
+    for t in usable:
+        target = val if t in val_anchors else train
+        anchor = list(rows[t])
+        copies = [augment_tuple(anchor, rng, params.augment) for _ in range(params.positives_per_tuple)]
+        for c in copies:
+            target.add(anchor, c, 1.0, POS)
+        others: list[int] = []
+        tries = 0
+        while len(others) < params.random_negatives and tries < 10 * params.random_negatives and len(rows) > 1:
+            u = rng.choice(all_ids)
+            tries += 1
+            if u != t and u not in others and any(v is not None for v in rows[u]):
+                others.append(u)
+        for u in others:
+            left = copies[rng.randrange(len(copies))] if copies and rng.random() < 0.5 else anchor
+            target.add(left, list(rows[u]), 0.0, RANDOM_NEG)
+        for u in hard.get(t, [])[:params.hard_negatives]:
+            left = copies[rng.randrange(len(copies))] if copies and rng.random() < 0.5 else anchor
+            target.add(left, list(rows[u]), 0.0, HARD_NEG)
+    if params.pseudo_positives:
+        anchors = set(usable)
+        for a, b in pseudo:
+            if a in anchors and b in anchors:
+                target = val if (a in val_anchors or b in val_anchors) else train
+                target.add(list(rows[a]), list(rows[b]), 1.0, PSEUDO_POS)
+    # random negatives that are near-duplicates by plain similarity are dropped (the guard)
+    return _guard_random(train, featurizer, params.fn_guard), _guard_random(val, featurizer, params.fn_guard)
+
+
+def _guard_random(pairs: PairRows, featurizer: PairFeaturizer, fn_guard: float) -> PairRows:
+    idx = [i for i, k in enumerate(pairs.kinds) if k == RANDOM_NEG]
+    if not idx:
+        return pairs
+    sim = plain_similarity(featurizer.features([pairs.rows_a[i] for i in idx], [pairs.rows_b[i] for i in idx]))
+    drop = {i for i, s in zip(idx, sim) if s >= fn_guard}
+    if not drop:
+        return pairs
+    out = PairRows()
+    for i in range(len(pairs)):
+        if i not in drop:
+            out.add(pairs.rows_a[i], pairs.rows_b[i], pairs.labels[i], pairs.kinds[i])
+    return out
+
+
+class ValueIndex:
+    """Distinct value text -> row of the embedding table (-1 for null)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def ids(self, rows: Sequence[Sequence[str | None]]) -> np.ndarray:
+        k = len(rows[0]) if rows else 0
+        out = np.full((len(rows), k), -1, dtype=np.int64)
+        for i, r in enumerate(rows):
+            for j, v in enumerate(r):
+                if v is not None:
+                    idx = self._index.get(v)
+                    if idx is None:
+                        idx = len(self.texts)
+                        self._index[v] = idx
+                        self.texts.append(v)
+                    out[i, j] = idx
+        return out
+
+
+@dataclass
+class TrainResult:
+    head: object  # MatcherHead
+    encoder: object | None  # the fine-tuned transformers model, when fine-tuning
+    history: list[dict[str, float]]
+    synthetic_threshold: float
+    best_epoch: int
+    seconds: float = 0.0
+
+
+def set_seeds(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def make_embedder(table: np.ndarray | None, texts: list[str], device: str, encoder=None, tokenizer=None,
+                  max_length: int = 64) -> Callable:
+    """ids (B, K) -> embeddings (B, K, D): a lookup in the frozen table, or the encoder run on
+    the batch's distinct values with gradients when fine-tuning."""
+    import torch
+
+    if encoder is None:
+        t = torch.from_numpy(table).to(device)
+
+        def lookup(ids: torch.Tensor) -> torch.Tensor:
+            return t[ids.clamp(min=0)]
+
+        return lookup
+
+    def run(ids: torch.Tensor) -> torch.Tensor:
+        flat = ids.reshape(-1)
+        uniq, inverse = torch.unique(flat.clamp(min=0), return_inverse=True)
+        batch = [texts[i] for i in uniq.tolist()]
+        enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt").to(device)
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
+            out = encoder(**enc).last_hidden_state
+        mask = enc["attention_mask"].unsqueeze(-1).to(out.dtype)
+        pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        pooled = torch.nn.functional.normalize(pooled.float(), dim=-1)
+        return pooled[inverse].reshape(*ids.shape, -1)
+
+    return run
+
+
+def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: np.ndarray,
+               val: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], embed: Callable, dim: int,
+               params: TrainParams, device: str, encoder=None, progress=None) -> TrainResult:
+    """Binary NCE (logistic loss on positives vs negatives) plus the adversarial term, Adam,
+    early stopping on the validation loss; the best epoch's weights are kept."""
+    import copy
+    import time
+
+    import torch
+
+    from .adversarial import perturb
+    from .model import MatcherHead
+    from .threshold import f1_best_threshold
+
+    t0 = time.perf_counter()
+    set_seeds(params.seed)
+    k = ids_a.shape[1]
+    head = MatcherHead(k, dim, feats.shape[2], hidden=params.hidden).to(device)
+    groups = [{"params": head.parameters(), "lr": params.learning_rate}]
+    if encoder is not None:
+        encoder.train()
+        groups.append({"params": encoder.parameters(), "lr": params.encoder_learning_rate})
+    opt = torch.optim.AdamW(groups, weight_decay=params.weight_decay)
+    n_pos = float(labels.sum())
+    n_neg = float(len(labels) - n_pos)
+    pos_weight = torch.tensor(n_neg / max(n_pos, 1.0), device=device)
+    gen = torch.Generator().manual_seed(params.seed)
+
+    def to_t(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(a).to(device)
+
+    A, B, F, Y = to_t(ids_a), to_t(ids_b), to_t(feats), to_t(labels.astype(np.float32))
+    VA, VB, VF, VY = (to_t(x) for x in (val[0], val[1], val[2], val[3].astype(np.float32)))
+    amp = device == "cuda"
+
+    def logits_of(ea, eb, na, nb, f):
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=amp):
+            return head(ea, eb, na, nb, f).float()
+
+    def evaluate() -> tuple[float, np.ndarray]:
+        head.eval()
+        if encoder is not None:
+            encoder.eval()
+        out = []
+        with torch.no_grad():
+            for i in range(0, len(VY), 1024):
+                a, b = VA[i:i + 1024], VB[i:i + 1024]
+                out.append(logits_of(embed(a), embed(b), a < 0, b < 0, VF[i:i + 1024]))
+        lg = torch.cat(out) if out else torch.zeros(0, device=device)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(lg, VY, pos_weight=pos_weight) if len(VY) else lg.sum()
+        return float(loss), torch.sigmoid(lg).cpu().numpy()
+
+    best = (math.inf, -1, None, None)
+    history: list[dict[str, float]] = []
+    if progress is not None:
+        progress.total(params.epochs)
+    bad = 0
+    for epoch in range(params.epochs):
+        head.train()
+        if encoder is not None:
+            encoder.train()
+        perm = torch.randperm(len(Y), generator=gen).to(device)
+        total, total_adv, steps = 0.0, 0.0, 0
+        for i in range(0, len(perm), params.batch_size):
+            idx = perm[i:i + params.batch_size]
+            a, b, f, y = A[idx], B[idx], F[idx], Y[idx]
+            na, nb = a < 0, b < 0
+            ea, eb = embed(a), embed(b)
+            lg = logits_of(ea, eb, na, nb, f)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(lg, y, pos_weight=pos_weight)
+            adv_loss = torch.zeros((), device=device)
+            pos = y > 0.5
+            if params.adv_weight > 0 and params.adv_epsilon > 0 and bool(pos.any()):
+                pa, pb, pf = ea[pos], eb[pos], f[pos]
+                pna, pnb = na[pos], nb[pos]
+                ones = torch.ones(int(pos.sum()), device=device)
+
+                def pos_loss(xa, xb):
+                    return torch.nn.functional.binary_cross_entropy_with_logits(
+                        logits_of(xa, xb, pna, pnb, pf), ones)
+
+                da, db = perturb(pos_loss, pa, pb, params.adv_epsilon, params.adv_steps)
+                adv_loss = pos_loss(pa + da, pb + db)
+            full = loss + params.adv_weight * adv_loss
+            opt.zero_grad(set_to_none=True)
+            full.backward()
+            torch.nn.utils.clip_grad_norm_(head.parameters(), 5.0)
+            opt.step()
+            total += loss.item()
+            total_adv += adv_loss.item()
+            steps += 1
+        val_loss, _ = evaluate()
+        history.append({"epoch": epoch, "loss": total / max(steps, 1), "adv_loss": total_adv / max(steps, 1),
+                        "val_loss": val_loss})
+        logger.debug("ssacl epoch %d: loss %.4f adv %.4f val %.4f", epoch, history[-1]["loss"],
+                     history[-1]["adv_loss"], val_loss)
+        if progress is not None:
+            progress.advance(1)
+        if val_loss < best[0] - 1e-4:
+            best = (val_loss, epoch, copy.deepcopy(head.state_dict()),
+                    copy.deepcopy(encoder.state_dict()) if encoder is not None else None)
+            bad = 0
+        else:
+            bad += 1
+            if bad >= params.patience:
+                break
+    if best[2] is not None:
+        head.load_state_dict(best[2])
+        if encoder is not None and best[3] is not None:
+            encoder.load_state_dict(best[3])
+    head.eval()
+    if encoder is not None:
+        encoder.eval()
+    _, val_scores = evaluate()
+    synth = f1_best_threshold(val_scores, val[3] > 0.5) if len(val_scores) else 0.5
+    return TrainResult(head, encoder, history, synth, best[1], time.perf_counter() - t0)
+
+
+__all__ = ["HARD_NEG", "POS", "PSEUDO_POS", "RANDOM_NEG", "PairRows", "TrainParams", "TrainResult", "ValueIndex", "build_pairs",
+           "guarded_hard_negatives", "identifying_attribute", "make_embedder", "plain_similarity", "set_seeds",
+           "train_head"]
