@@ -10,6 +10,8 @@ from typing import Protocol
 from ..config import DiscoverConfig
 from ..errors import ConfigError
 from ..frames import Membership, ScoredPairs, TupleTable
+from ._cliques import MaximalCliques
+from ._community import LabelPropagation, Leiden, LeidenModularity, Louvain
 from ._components import ConnectedComponents
 
 
@@ -17,7 +19,9 @@ class Discoverer(Protocol):
     def fit_predict(self, tuples: TupleTable, scored: ScoredPairs) -> Membership: ...
 
 
-DISCOVERERS = {"components": ConnectedComponents}
+DISCOVERERS = {"leiden": Leiden, "leiden_modularity": LeidenModularity, "louvain": Louvain,
+               "components": ConnectedComponents, "cliques": MaximalCliques,
+               "label_propagation": LabelPropagation}
 
 
 def make_discoverer(config: DiscoverConfig) -> Discoverer:
@@ -28,4 +32,5 @@ def make_discoverer(config: DiscoverConfig) -> Discoverer:
     return cls.from_config(config)
 
 
-__all__ = ["DISCOVERERS", "ConnectedComponents", "Discoverer", "make_discoverer"]
+__all__ = ["DISCOVERERS", "ConnectedComponents", "Discoverer", "LabelPropagation", "Leiden",
+           "LeidenModularity", "Louvain", "MaximalCliques", "make_discoverer"]

@@ -2,28 +2,23 @@
 
 Cheap and parameter-free, but one wrong edge merges two entities, which is why the community
 methods exist. Set ids are numbered by each set's smallest tid, so output is deterministic.
+The post-check (``split_below``) still applies; pass ``split_below=None`` for the raw closure.
 """
 from __future__ import annotations
 
-from ..config import DiscoverConfig
-from ..frames import Membership, ScoredPairs, TupleTable
-from ._graph import build_edges, component_labels, to_membership
+import numpy as np
+
+from ._base import GraphDiscoverer, Note
+from ._graph import EdgeList, component_labels
 
 
-class ConnectedComponents:
+class ConnectedComponents(GraphDiscoverer):
     """Every connected component of kept edges is one set; isolated tuples are singletons.
 
     >>> ConnectedComponents(min_score=0.8).fit_predict(tuples, scored)  # doctest: +SKIP
     """
 
-    def __init__(self, min_score: float | None = None):
-        self.min_score = min_score
+    uses_rng = False
 
-    @classmethod
-    def from_config(cls, config: DiscoverConfig) -> ConnectedComponents:
-        return cls(min_score=config.min_score)
-
-    def fit_predict(self, tuples: TupleTable, scored: ScoredPairs) -> Membership:
-        edges = build_edges(tuples, scored, self.min_score)
-        labels = component_labels(edges.n, edges.src, edges.dst)
-        return to_membership(edges.tids, labels)
+    def _labels(self, edges: EdgeList, notes: list[Note]) -> np.ndarray:
+        return component_labels(edges.n, edges.src, edges.dst)

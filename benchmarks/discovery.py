@@ -1,0 +1,379 @@
+"""Discovery benchmark: every discover method side by side, on real lakes and a 1M-node graph.
+
+Real lakes (der/cora, der/abtbuy, ccer D1-D4, D8): candidates from the project's blocker, pair
+scores from the SSACL judge when it is registered, else the similarity judge (named in the
+results). Per method: pairwise P/R/F1, set similarity, ARI, number of sets, seconds. A Leiden
+CPM resolution sweep backs the default. Synthetic: planted communities + noise edges, 1M nodes /
+5M integrable edges, each method in its own process for time and peak memory.
+
+Run: ``nice -n 10 python benchmarks/discovery.py all`` (or ``real``, ``sweep``, ``synthetic``).
+Writes ``benchmarks/results/discovery.{json,md,png}``. Data is read from ``../shared/data``;
+missing datasets are skipped with a message.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from datasets import DataUnavailable, load  # noqa: E402
+
+from tablefuse.config import BlockConfig, DiscoverConfig, JudgeConfig  # noqa: E402
+from tablefuse.discover import DISCOVERERS, make_discoverer  # noqa: E402
+from tablefuse.frames import TUPLE_META, ScoredPairs, TupleTable  # noqa: E402
+from tablefuse.metrics import adjusted_rand_index, set_pair_prf, set_similarity  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+REAL = ("cora", "abtbuy", "D1", "D2", "D3", "D4", "D8")
+METHODS = ("leiden", "leiden_modularity", "louvain", "label_propagation", "cliques", "components")
+# judged pairs are cached outside the repo so reruns skip blocking + judging; "" disables
+_CACHE_ENV = os.environ.get("TABLEFUSE_DISCOVERY_CACHE", str(Path(tempfile.gettempdir()) / "tablefuse-discovery"))
+CACHE = Path(_CACHE_ENV) if _CACHE_ENV else None
+SWEEP = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)  # CPM resolution / judge threshold
+
+
+def machine() -> dict[str, Any]:
+    import igraph
+    import psutil
+
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "logical_cores": os.cpu_count(), "affinity_cores": len(os.sched_getaffinity(0)),
+            "ram_gb": round(psutil.virtual_memory().total / 2**30, 1), "os": platform.platform(),
+            "python": platform.python_version(), "igraph": igraph.__version__, "polars": pl.__version__,
+            "note": "shared machine: other jobs ran at the same time; times are indicative"}
+
+
+def truth_entities(tuples: TupleTable, gold: pl.DataFrame) -> pl.DataFrame:
+    """(tid, entity): connected components of the gold pairs; other tuples are singletons."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    tids = np.sort(tuples.frame["tid"].to_numpy())
+    a = np.searchsorted(tids, gold["tid_a"].to_numpy())
+    b = np.searchsorted(tids, gold["tid_b"].to_numpy())
+    graph = coo_matrix((np.ones(a.size), (a, b)), shape=(tids.size, tids.size))
+    _, labels = connected_components(graph, directed=False)
+    return pl.DataFrame({"tid": tids, "entity": labels})
+
+
+def judged(name: str, judge_method: str = "similarity") -> tuple[TupleTable, pl.DataFrame, ScoredPairs, str]:
+    """Blocker candidates scored by ``judge_method`` (``auto``: ssacl when registered)."""
+    from tablefuse.block import make_blocker
+    from tablefuse.judge import JUDGES, make_judge
+
+    tuples, gold = load(name)
+    method = judge_method
+    if judge_method == "auto":
+        method = "ssacl" if "ssacl" in JUDGES else "similarity"
+    cache = CACHE / f"{name}-{method}.parquet" if CACHE else None
+    if cache is not None and cache.exists():  # judged pairs of an earlier run (delete to refresh)
+        frame = pl.read_parquet(cache)
+        threshold = float(frame["threshold"][0]) if frame.height else 0.5
+        return tuples, truth_entities(tuples, gold), ScoredPairs(frame.drop("threshold"), threshold), method
+    candidates = make_blocker(BlockConfig()).candidates(tuples)
+    judge = make_judge(JudgeConfig(method=method))
+    scored = judge.fit(tuples, candidates).score(tuples, candidates)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        scored.frame.select("tid_a", "tid_b", "score", "integrable").with_columns(
+            pl.lit(scored.threshold).alias("threshold")).write_parquet(cache)
+    return tuples, truth_entities(tuples, gold), scored, method
+
+
+def evaluate(tuples: TupleTable, scored: ScoredPairs, truth: pl.DataFrame, method: str,
+             **options: Any) -> dict[str, Any]:
+    discoverer = make_discoverer(DiscoverConfig(method=method, **options))
+    t0 = time.perf_counter()
+    membership = discoverer.fit_predict(tuples, scored)
+    seconds = time.perf_counter() - t0
+    membership.validate(tuples)
+    prf = set_pair_prf(membership.frame, truth)
+    return {"method": method, **options, "precision": round(prf.precision, 4), "recall": round(prf.recall, 4),
+            "f1": round(prf.f1, 4), "set_similarity": round(set_similarity(membership.frame, truth), 4),
+            "ari": round(adjusted_rand_index(membership.frame, truth), 4),
+            "sets": membership.frame["set_id"].n_unique(), "true_sets": truth["entity"].n_unique(),
+            "notes": 0 if membership.notes is None else membership.notes.height,
+            "seconds": round(seconds, 3)}
+
+
+def run_real(names: tuple[str, ...], sweep: bool, judge: str) -> tuple[list[dict], list[dict], dict[str, dict]]:
+    rows: list[dict] = []
+    sweep_rows: list[dict] = []
+    inputs: dict[str, dict] = {}
+    for name in names:
+        try:
+            tuples, truth, scored, used = judged(name, judge)
+        except DataUnavailable as exc:
+            print(f"skip {name}: {exc}", file=sys.stderr)
+            continue
+        inputs[name] = {"tuples": tuples.height, "true_sets": truth["entity"].n_unique(), "judge": used,
+                        "scored_pairs": scored.frame.height, "integrable": int(scored.frame["integrable"].sum()),
+                        "threshold": scored.threshold}
+        for method in METHODS:
+            rows.append({"dataset": name, **evaluate(tuples, scored, truth, method)})
+            print(json.dumps(rows[-1]), file=sys.stderr)
+        rows.append({"dataset": name, **evaluate(tuples, scored, truth, "components", split_below=None)})
+        if sweep:
+            for rel in SWEEP:
+                for split in (0.1, None):
+                    res = round(rel * scored.threshold, 4)
+                    sweep_rows.append({"dataset": name, "relative": rel, **evaluate(
+                        tuples, scored, truth, "leiden", resolution=res, split_below=split)})
+    return rows, sweep_rows, inputs
+
+
+# --- synthetic ---------------------------------------------------------------------------------
+
+def synthetic(n: int, m: int, seed: int, low: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Planted communities (sizes 1-15, 90% of inner pairs, score 0.7-1.0; capped at 85% of ``m``)
+    plus random noise edges (score 0.5-0.8, all integrable: one giant component) up to ``m``
+    edges, plus ``low`` random clearly-different pairs (score < 0.09, for the post-check)."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 16, size=n // 4)
+    sizes = sizes[np.cumsum(sizes) <= n]
+    sizes = np.append(sizes, n - sizes.sum()) if sizes.sum() < n else sizes
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    a_parts, b_parts = [], []
+    for k in np.unique(sizes).tolist():
+        if k < 2:
+            continue
+        iu, ju = np.triu_indices(k, 1)
+        base = starts[sizes == k][:, None]
+        a_parts.append((base + iu).ravel())
+        b_parts.append((base + ju).ravel())
+    a, b = np.concatenate(a_parts), np.concatenate(b_parts)
+    keep = rng.random(a.size) < 0.9
+    a, b = a[keep], b[keep]
+    intra = min(a.size, int(m * 0.85))
+    pick = rng.choice(a.size, intra, replace=False)
+    a, b = a[pick], b[pick]
+    noise = m - intra
+    na, nb = rng.integers(0, n, noise), rng.integers(0, n, noise)
+    la, lb = rng.integers(0, n, low), rng.integers(0, n, low)
+    frame = pl.DataFrame({
+        "x": np.concatenate([a, na, la]), "y": np.concatenate([b, nb, lb]),
+        "score": np.concatenate([rng.uniform(0.7, 1.0, intra), rng.uniform(0.5, 0.8, noise),
+                                 rng.uniform(0.0, 0.09, low)]),
+    }).select(pl.min_horizontal("x", "y").cast(pl.Int64).alias("tid_a"),
+              pl.max_horizontal("x", "y").cast(pl.Int64).alias("tid_b"), "score")
+    frame = frame.filter(pl.col("tid_a") != pl.col("tid_b")).unique(["tid_a", "tid_b"], keep="first")
+    frame = frame.with_columns((pl.col("score") >= 0.5).alias("integrable"))
+    truth = pl.DataFrame({"tid": np.arange(n, dtype=np.int64), "entity": np.repeat(np.arange(sizes.size), sizes)})
+    return frame, truth
+
+
+def synthetic_one(folder: Path, method: str, metrics: bool) -> dict[str, Any]:
+    """Child process: read the graph, discover, report time and this process's peak RSS."""
+    frame = pl.read_parquet(folder / "pairs.parquet")
+    truth = pl.read_parquet(folder / "truth.parquet")
+    n = truth.height
+    tuples = TupleTable(pl.DataFrame({"tid": np.arange(n, dtype=np.int64)}).with_columns(
+        pl.lit("synthetic").alias("source"), pl.col("tid").alias("source_row"),
+        pl.lit(None, dtype=pl.Utf8).alias("source_key")).select(TUPLE_META), ())
+    scored = ScoredPairs(frame, 0.5)
+    import igraph  # noqa: F401  (a one-off import, ~2 s: not part of the method's time)
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    t0, c0 = time.perf_counter(), time.process_time()
+    name, _, variant = method.partition(":")
+    config = DiscoverConfig(method=name, split_below=None if variant == "nosplit" else 0.1)
+    membership = make_discoverer(config).fit_predict(tuples, scored)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out: dict[str, Any] = {"method": method, "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+                           "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+                           "rss_before_gb": round(rss_before, 2), "sets": membership.frame["set_id"].n_unique(),
+                           "notes": 0 if membership.notes is None else membership.notes.height}
+    if metrics:
+        t1 = time.perf_counter()
+        prf = set_pair_prf(membership.frame, truth)
+        out.update(f1=round(prf.f1, 4), ari=round(adjusted_rand_index(membership.frame, truth), 4),
+                   set_similarity=round(set_similarity(membership.frame, truth), 4),
+                   metric_seconds=round(time.perf_counter() - t1, 1))
+    return out
+
+
+def run_synthetic(n: int, m: int, methods: tuple[str, ...], timeout: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        frame, truth = synthetic(n, m, seed=0, low=m // 10)
+        frame.write_parquet(folder / "pairs.parquet")
+        truth.write_parquet(folder / "truth.parquet")
+        info = {"nodes": n, "pairs": frame.height, "integrable_edges": int(frame["integrable"].sum()),
+                "low_pairs": int((frame["score"] < 0.1).sum()), "true_sets": int(truth["entity"].n_unique()),
+                "generate_seconds": round(time.perf_counter() - t0, 1)}
+        del frame, truth
+        results = []
+        for method in methods:
+            cmd = [sys.executable, __file__, "synthetic-one", str(folder), method]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                results.append({"method": method, "error": f"timed out after {timeout}s"})
+                continue
+            if proc.returncode != 0:
+                results.append({"method": method, "error": proc.stderr.strip().splitlines()[-1:]})
+                continue
+            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(json.dumps(results[-1]), file=sys.stderr)
+    return {"graph": info, "results": results}
+
+
+# --- reporting -----------------------------------------------------------------------------------
+
+def _table(rows: list[dict], cols: list[str]) -> str:
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        out.append("| " + " | ".join("" if r.get(c) is None else str(r.get(c)) for c in cols) + " |")
+    return "\n".join(out)
+
+
+def _label(r: dict) -> str:
+    return r["method"] + (" (no post-check)" if r.get("split_below", 0.1) is None else "")
+
+
+def target_check(real: list[dict]) -> list[dict]:
+    """Per dataset: does the default beat connected components on pairwise F1 and set similarity?"""
+    out = []
+    for d in dict.fromkeys(r["dataset"] for r in real):
+        rows = [r for r in real if r["dataset"] == d]
+        lei = next((r for r in rows if r["method"] == "leiden"), None)
+        coms = [r for r in rows if r["method"] == "components"]  # with and without the post-check
+        if lei is None or not coms:
+            continue
+        best_f1 = max(r["f1"] for r in coms)
+        best_ss = max(r["set_similarity"] for r in coms)
+        out.append({"dataset": d, "leiden_f1": lei["f1"], "components_f1": best_f1,
+                    "leiden_set_similarity": lei["set_similarity"], "components_set_similarity": best_ss,
+                    "beats": lei["f1"] > best_f1 and lei["set_similarity"] > best_ss})
+    return out
+
+
+def write_markdown(report: dict[str, Any], path: Path) -> None:
+    lines = ["# Discovery benchmark", "", f"Machine: {json.dumps(report['machine'])}", ""]
+    if report.get("inputs"):
+        lines += ["## Inputs (blocker + judge output)", "",
+                  _table([{"dataset": k, **v} for k, v in report["inputs"].items()],
+                         ["dataset", "tuples", "true_sets", "judge", "scored_pairs", "integrable", "threshold"]), ""]
+    if report.get("real"):
+        rows = [{**r, "method": _label(r)} for r in report["real"]]
+        lines += ["## Methods side by side", "",
+                  _table(rows, ["dataset", "method", "precision", "recall", "f1", "set_similarity", "ari",
+                                "sets", "true_sets", "notes", "seconds"]), ""]
+    if report.get("real"):
+        lines += ["## Target: default (leiden) vs connected components (the better of with/without post-check)", "", _table(target_check(report["real"]),
+                  ["dataset", "leiden_f1", "components_f1", "leiden_set_similarity", "components_set_similarity",
+                   "beats"]), ""]
+    if report.get("sweep"):
+        sweep = pl.DataFrame(report["sweep"]).with_columns(pl.col("split_below").fill_null(-1.0))
+        means = (sweep.group_by("relative", "split_below")
+                 .agg(pl.col("f1").mean().round(4).alias("mean_f1"),
+                      pl.col("set_similarity").mean().round(4).alias("mean_set_similarity"),
+                      pl.col("ari").mean().round(4).alias("mean_ari"))
+                 .sort("split_below", "relative", descending=[True, False]))
+        rows = [{**r, "split_below": None if r["split_below"] < 0 else r["split_below"]} for r in means.to_dicts()]
+        lines += ["## Leiden CPM resolution sweep (relative = resolution / judge threshold; mean over datasets)",
+                  "", _table(rows, ["relative", "split_below", "mean_f1", "mean_set_similarity", "mean_ari"]), "",
+                  _table(report["sweep"], ["dataset", "relative", "resolution", "split_below", "f1", "set_similarity",
+                                           "ari", "sets"]), ""]
+    if report.get("synthetic"):
+        syn = report["synthetic"]
+        lines += ["## Synthetic scale test", "", f"Graph: {json.dumps(syn['graph'])}", "",
+                  _table(syn["results"], ["method", "seconds", "cpu_seconds", "peak_rss_gb", "rss_before_gb", "sets",
+                                          "notes", "f1", "set_similarity", "ari", "metric_seconds", "error"]), ""]
+    if report.get("findings"):
+        lines += ["## Findings", "", *report["findings"], ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def write_png(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    real = [r for r in report.get("real", []) if r.get("split_below", 0.1) is not None]
+    if not real:
+        return
+    datasets = list(dict.fromkeys(r["dataset"] for r in real))
+    methods = list(dict.fromkeys(r["method"] for r in real))
+    fig, axes = plt.subplots(1, 3 if report.get("sweep") else 2, figsize=(18, 5))
+    width = 0.8 / len(methods)
+    for ax, metric in zip(axes[:2], ("f1", "set_similarity")):
+        for i, method in enumerate(methods):
+            vals = [next((r[metric] for r in real if r["dataset"] == d and r["method"] == method), 0)
+                    for d in datasets]
+            ax.bar(np.arange(len(datasets)) + i * width, vals, width, label=method)
+        ax.set_xticks(np.arange(len(datasets)) + 0.4 - width / 2, datasets)
+        ax.set_title({"f1": "pairwise F1", "set_similarity": "set similarity"}[metric])
+        ax.set_ylim(0, 1)
+    axes[0].legend(fontsize=8)
+    if report.get("sweep"):
+        ax = axes[2]
+        sweep = [r for r in report["sweep"] if r["split_below"] is not None]
+        for d in datasets:
+            pts = sorted((r["relative"], r["f1"]) for r in sweep if r["dataset"] == d)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=d)
+        ax.set_title("leiden CPM: pairwise F1 vs resolution / threshold")
+        ax.set_xlabel("resolution / judge threshold (default 0.4)")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["all", "real", "sweep", "synthetic", "synthetic-one", "report"])
+    parser.add_argument("args", nargs="*")
+    parser.add_argument("--datasets", default=",".join(REAL))
+    parser.add_argument("--nodes", type=int, default=1_000_000)
+    parser.add_argument("--edges", type=int, default=5_000_000)
+    parser.add_argument("--synthetic-methods", default=",".join((*METHODS, "components:nosplit")),
+                        help="comma list; ':nosplit' turns the post-check off")
+    parser.add_argument("--timeout", type=int, default=600)
+    parser.add_argument("--judge", default="similarity",
+                        help="similarity (default: cheap on shared CPUs), ssacl, or auto (ssacl when registered)")
+    ns = parser.parse_args()
+    if ns.what == "synthetic-one":
+        print(json.dumps(synthetic_one(Path(ns.args[0]), ns.args[1], metrics=True)))
+        return
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    json_path = RESULTS / "discovery.json"
+    report: dict[str, Any] = json.loads(json_path.read_text()) if json_path.exists() else {}
+    report["machine"] = machine()
+    names = tuple(n for n in ns.datasets.split(",") if n)
+    if ns.what in ("all", "real", "sweep"):
+        real, sweep, inputs = run_real(names, sweep=ns.what in ("all", "sweep"), judge=ns.judge)
+        report["real"], report["inputs"] = real, inputs
+        if sweep:
+            report["sweep"] = sweep
+    if ns.what in ("all", "synthetic"):
+        methods = tuple(m for m in ns.synthetic_methods.split(",") if m.partition(":")[0] in DISCOVERERS)
+        report["synthetic"] = run_synthetic(ns.nodes, ns.edges, methods, ns.timeout)
+    json_path.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    write_markdown(report, RESULTS / "discovery.md")
+    write_png(report, RESULTS / "discovery.png")
+
+
+if __name__ == "__main__":
+    main()

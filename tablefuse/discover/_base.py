@@ -1,0 +1,145 @@
+"""Per-component dispatch shared by every graph discoverer.
+
+The tuple graph is split into connected components once (scipy, linear time); each component
+of three or more tuples is handed to the method on its own igraph graph, so cost follows the
+component sizes and a component's result never depends on the rest of the graph. Components of
+one or two tuples are already final (an isolated tuple, or one integrable pair) and skip the
+algorithm. Afterwards the post-check splits sets holding a clearly non-integrable pair.
+
+Randomised igraph methods are seeded per component: igraph draws from a Python generator that
+we swap in (``random.Random(seed)``, reseeded before each component) and swap back to the
+default (the ``random`` module) afterwards, so the global ``random`` state is never touched.
+igraph has no getter for its generator, so a caller who installed a custom one gets the default
+back; and two threads running discovery at once would share igraph's generator (results stay
+valid, not reproducible).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..config import DiscoverConfig
+from ..errors import ConfigError
+from ..frames import Membership, ScoredPairs, TupleTable
+from ._graph import (LEIDEN_ITERATIONS, RELATIVE_RESOLUTION, EdgeList, build_edges, component_labels, make_graph,
+                     seeded_igraph, to_membership)
+from ._postcheck import notes_frame, split_conflicts
+
+if TYPE_CHECKING:
+    import igraph
+
+Note = tuple[int, str]  # (a node of the set the note is about, text)
+
+
+class GraphDiscoverer:
+    """Base: subclasses implement ``_partition`` for one connected component.
+
+    Constructor parameters are stored unchanged (scikit-learn style); ``from_config`` maps
+    the ``[discover]`` section onto them.
+    """
+
+    uses_rng = True
+    resolution_is_cpm = True  # False where ``resolution`` is a modularity resolution
+
+    def __init__(self, min_score: float | None = None, seed: int = 0, resolution: float | None = None,
+                 split_below: float | None = 0.1, max_clique_component: int = 300,
+                 iterations: int = LEIDEN_ITERATIONS):
+        self.min_score = min_score
+        self.seed = seed
+        self.resolution = resolution
+        self.split_below = split_below
+        self.max_clique_component = max_clique_component
+        self.iterations = iterations
+
+    @classmethod
+    def from_config(cls, config: DiscoverConfig) -> Any:
+        return cls(min_score=config.min_score, seed=config.seed, resolution=config.resolution,
+                   split_below=config.split_below, max_clique_component=config.max_clique_component,
+                   iterations=config.iterations)
+
+    @property
+    def cpm_resolution(self) -> float:
+        """The CPM resolution of the last ``fit_predict`` (Leiden and the post-check)."""
+        return self.resolution_ if hasattr(self, "resolution_") else self._resolve_resolution(None)
+
+    def _resolve_resolution(self, scored: ScoredPairs | None) -> float:
+        """``resolution`` when set, else RELATIVE_RESOLUTION x the score scale (min_score or
+        the judge's threshold; 0.5 when neither is known)."""
+        if self.resolution is not None and self.resolution_is_cpm:
+            return self.resolution
+        scale = self.min_score if self.min_score is not None else (scored.threshold if scored else 0.5)
+        return RELATIVE_RESOLUTION * min(max(scale, 1e-6), 1.0)
+
+    def _partition(self, graph: igraph.Graph, notes: list[str]) -> list[int]:
+        """Community label of each vertex of one connected component (3+ vertices).
+
+        Append to ``notes`` to explain something about every set of this component.
+        """
+        raise NotImplementedError
+
+    def _check_params(self) -> None:
+        if self.resolution is not None and not self.resolution > 0:
+            raise ConfigError(f"discover.resolution must be > 0, got {self.resolution}")
+        if self.split_below is not None and not 0.0 <= self.split_below <= 1.0:
+            raise ConfigError(f"discover.split_below must lie in [0, 1] or be unset, got {self.split_below}")
+        if self.iterations == 0:
+            raise ConfigError("discover.iterations must be positive, or negative for 'until stable'")
+        if self.max_clique_component < 3:
+            raise ConfigError(f"discover.max_clique_component must be >= 3, got {self.max_clique_component}")
+
+    def fit_predict(self, tuples: TupleTable, scored: ScoredPairs) -> Membership:
+        """One set per tuple: integrable pairs -> graph -> per-component method -> post-check."""
+        self._check_params()
+        self.resolution_ = self._resolve_resolution(scored)
+        edges = build_edges(tuples, scored, self.min_score, self.split_below)
+        notes: list[Note] = []
+        labels = self._labels(edges, notes)
+        if self.split_below is not None:
+            labels = split_conflicts(edges, labels, self.split_below, notes, self.cpm_resolution,
+                                     self.seed, self.iterations)
+        membership = to_membership(edges.tids, labels)
+        if notes:
+            membership = Membership(membership.frame, notes_frame(membership.frame, notes))
+        return membership
+
+    def _labels(self, edges: EdgeList, notes: list[Note]) -> np.ndarray:
+        comp = component_labels(edges.n, edges.src, edges.dst)
+        if edges.n == 0:
+            return comp
+        sizes = np.bincount(comp)
+        big = np.flatnonzero(sizes > 2)
+        if big.size == 0:
+            return comp
+        labels = comp.copy()
+        next_label = int(sizes.size)
+        node_order = np.argsort(comp, kind="stable")  # ascending node (tid) order inside each
+        node_start = np.concatenate([[0], np.cumsum(sizes)])
+        local = np.empty(edges.n, dtype=np.int64)
+        local[node_order] = np.arange(edges.n) - node_start[comp[node_order]]
+        edge_comp = comp[edges.src]
+        edge_order = np.argsort(edge_comp, kind="stable")
+        edge_start = np.concatenate([[0], np.cumsum(np.bincount(edge_comp, minlength=sizes.size))])
+        context = seeded_igraph(self.seed) if self.uses_rng else _no_rng()
+        with context as rng:
+            for c in big.tolist():
+                nodes = node_order[node_start[c]:node_start[c + 1]]
+                e = edge_order[edge_start[c]:edge_start[c + 1]]
+                graph = make_graph(nodes.size, local[edges.src[e]], local[edges.dst[e]], edges.weight[e])
+                if rng is not None:
+                    rng.seed(self.seed)
+                comp_notes: list[str] = []
+                sub = np.asarray(self._partition(graph, comp_notes), dtype=np.int64)
+                labels[nodes] = next_label + sub
+                next_label += int(sub.max()) + 1
+                for text in comp_notes:  # one note per resulting set: name its smallest node
+                    _, first = np.unique(sub, return_index=True)
+                    notes.extend((int(nodes[i]), text) for i in first.tolist())
+        return labels
+
+
+@contextmanager
+def _no_rng() -> Iterator[None]:
+    yield None
