@@ -1,19 +1,60 @@
 """Text encoder shared by blocking and judging: a local transformers model, mean-pooled,
 L2-normalised, with each distinct text encoded once (the cost on CPU is the model, so every
-repeat avoided counts)."""
+repeat avoided counts).
+
+Speed levers, all optional and off the default path's results unless asked for:
+``quantize=True`` (int8 dynamic quantisation of the Linear layers, CPU only), ``preload`` /
+``new_entries`` (a persisted cache: see ``tablefuse.store.load_embedding_cache``), and an
+``engine`` that fans new texts out over workers (see ``tablefuse.engines``). A cheaper static
+encoder and the automatic choice between them live in ``tablefuse.encoders``.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .errors import ModelError
 from .runtime import default_model_dir, select_device
 
+#: texts per engine task when an engine spreads encoding over workers
+ENGINE_CHUNK = 4096
+#: how ``quantize_int8`` quantises (part of the cache key: other schemes give other vectors)
+QUANT_SCHEME = "qint8-dynamic-per-channel"
+
+
+def model_fingerprint(model_dir: str | Path, *parts: object) -> str:
+    """A short id of the weights (config + weight file size and head bytes) plus ``parts``.
+
+    Cheap (no model load), so a cache can be looked up before anything heavy happens; the
+    variant parts (int8, max_length, static dims) keep vectors of different encoders apart.
+    """
+    path = Path(model_dir)
+    h = hashlib.sha256()
+    for name in ("config.json", "tokenizer.json", "vocab.txt"):
+        f = path / name
+        if f.is_file():
+            h.update(f.read_bytes())
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        f = path / name
+        if f.is_file():
+            h.update(str(f.stat().st_size).encode())
+            with f.open("rb") as fh:
+                h.update(fh.read(1 << 20))
+            break
+    h.update(repr(parts).encode())
+    return f"{path.name}-{h.hexdigest()[:16]}"
+
 
 class TextEncoder:
     """Encodes strings to unit vectors. ``encode`` caches by text; batches are sorted by length.
+
+    ``quantize``: int8 dynamic quantisation of the Linear layers (CPU; ~1.3-3x faster, cosine to
+    fp32 ≈ 0.98). ``engine``: an optional ``tablefuse.engines`` engine; new texts are encoded in
+    chunks of ``ENGINE_CHUNK`` on its workers (each builds its own encoder once).
 
     >>> enc = TextEncoder()  # doctest: +SKIP
     >>> enc.encode(["United States", "U.S."]).shape  # doctest: +SKIP
@@ -21,20 +62,41 @@ class TextEncoder:
     """
 
     def __init__(self, model_dir: str | Path | None = None, device: str = "auto",
-                 batch_size: int = 128, max_length: int = 64):
+                 batch_size: int = 128, max_length: int = 64, quantize: bool = False,
+                 engine: Any = None):
         self.model_dir = Path(model_dir) if model_dir else default_model_dir()
         self.device_request = device
         self.batch_size = batch_size
         self.max_length = max_length
+        self.quantize = quantize
+        self.engine = engine
         self._model = None
         self._tokenizer = None
         self._cache: dict[str, np.ndarray] = {}
-        self.device = None
+        self._new: dict[str, None] = {}  # texts encoded here (not preloaded), in encode order
+        self._store_path: Path | None = None  # the store whose embedding_cache is consulted
+        self.device: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "minilm-int8" if self.quantize else "minilm"
+
+    @property
+    def model_id(self) -> str:
+        """Key of this encoder's vectors in a persisted cache (weights + variant)."""
+        variant = (self.kind, QUANT_SCHEME) if self.quantize else (self.kind,)
+        return model_fingerprint(self.model_dir, *variant, self.max_length, "mean")
+
+    def spec(self) -> dict[str, Any]:
+        """Constructor arguments that rebuild an equivalent encoder elsewhere (a worker)."""
+        return {"model_dir": str(self.model_dir), "device": self.device_request,
+                "batch_size": self.batch_size, "max_length": self.max_length,
+                "quantize": self.quantize}
 
     def _load(self) -> None:
         if self._model is not None:
             return
-        import torch  # noqa: F401
+        import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -43,10 +105,16 @@ class TextEncoder:
         self.device = select_device(self.device_request)
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(str(self.model_dir), local_files_only=True)
-            self._model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True)
+            model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True)
         except Exception as exc:
             raise ModelError(f"cannot load encoder from {self.model_dir}: {exc}") from exc
-        self._model.eval().to(self.device)
+        model.eval()
+        if self.quantize:
+            if self.device != "cpu":
+                raise ModelError(f"int8 quantisation runs on CPU only; device is {self.device!r}")
+            model = quantize_int8(model)
+        self._model = model.to(self.device)
+        del torch
 
     @property
     def dim(self) -> int:
@@ -66,14 +134,86 @@ class TextEncoder:
     def cached(self, texts: Iterable[str]) -> int:
         return sum(1 for t in texts if t in self._cache)
 
+    def preload(self, mapping: Mapping[str, np.ndarray]) -> int:
+        """Seed the cache (e.g. from the store); returns how many texts were new here."""
+        added = 0
+        for text, vec in mapping.items():
+            if text not in self._cache:
+                self._cache[text] = np.asarray(vec, dtype=np.float32)
+                added += 1
+        return added
+
+    def use_store(self, db_path: str | Path | None) -> None:
+        """Look texts up in the store's ``embedding_cache`` (by ``model_id``) before encoding them;
+        only the texts an ``encode`` call lacks are read."""
+        self._store_path = Path(db_path) if db_path is not None else None
+
+    def _fill_from_store(self, todo: Iterable[str]) -> None:
+        if self._store_path is None:
+            return
+        from .store import load_embedding_cache
+
+        self.preload(load_embedding_cache(self._store_path, self.model_id, todo))
+
+    def new_entries(self) -> dict[str, np.ndarray]:
+        """Texts encoded by this encoder (not preloaded), for saving to a persisted cache."""
+        return {t: self._cache[t] for t in self._new}
+
     def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:
         """Unit vectors (float32, shape ``(len(texts), dim)``) for ``texts``, in order."""
         todo = sorted({t for t in texts if t not in self._cache}, key=len)
+        if todo and self._store_path is not None:
+            self._fill_from_store(todo)
+            todo = [t for t in todo if t not in self._cache]
         if todo:
-            self._encode_new(todo, progress)
+            if self.engine is not None and getattr(self.engine, "name", "local") != "local" \
+                    and len(todo) > ENGINE_CHUNK:
+                self._encode_on_engine(todo, progress)
+            else:
+                self._encode_new(todo, progress)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._cache[t] for t in texts])
+
+    def _store(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        for text, vec in zip(texts, vectors):
+            self._cache[text] = vec
+            self._new[text] = None
+
+    def _encode_on_engine(self, todo: list[str], progress) -> None:
+        from .engines import encode_chunks
+
+        if progress is not None:
+            progress.total(len(todo))
+        chunks = [todo[i:i + ENGINE_CHUNK] for i in range(0, len(todo), ENGINE_CHUNK)]
+        spec = {**self.spec(), "device": "auto"}  # each worker picks its own device (its GPU)
+        for chunk, vectors in zip(chunks, encode_chunks(self.engine, "minilm", spec, chunks)):
+            self._store(chunk, vectors)
+            if progress is not None:
+                progress.advance(len(chunk))
+
+    def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Encode ``texts`` as they are (no cache, no sorting): one worker task's body."""
+        import torch
+
+        self._load()
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(texts), self.batch_size):
+                out.append(self._forward(list(texts[i:i + self.batch_size])))
+        return np.concatenate(out) if out else np.zeros((0, self.dim), dtype=np.float32)
+
+    def _forward(self, batch: list[str]) -> np.ndarray:
+        import torch
+
+        enc = self._tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
+                              return_tensors="pt").to(self.device)
+        use_amp = self.device == "cuda"
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
+            out = self._model(**enc).last_hidden_state
+        mask = enc["attention_mask"].unsqueeze(-1).to(out.dtype)
+        pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled.float(), dim=-1).cpu().numpy()
 
     def _encode_new(self, todo: list[str], progress) -> None:
         import torch
@@ -84,15 +224,23 @@ class TextEncoder:
         with torch.inference_mode():
             for i in range(0, len(todo), self.batch_size):
                 batch = todo[i:i + self.batch_size]
-                enc = self._tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
-                                      return_tensors="pt").to(self.device)
-                use_amp = self.device == "cuda"
-                with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
-                    out = self._model(**enc).last_hidden_state
-                mask = enc["attention_mask"].unsqueeze(-1).to(out.dtype)
-                pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled.float(), dim=-1)
-                for text, vec in zip(batch, pooled.cpu().numpy()):
-                    self._cache[text] = vec
+                self._store(batch, self._forward(batch))
                 if progress is not None:
                     progress.advance(len(batch))
+
+
+def quantize_int8(model):
+    """int8 dynamic quantisation of every ``nn.Linear`` (weights int8 per output channel,
+    activations quantised on the fly): the matmuls are most of MiniLM's CPU time. Per-channel
+    scales keep cosine to fp32 near 0.98 where one scale per tensor gives 0.93."""
+    import torch
+
+    try:
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+    except ImportError as exc:  # pragma: no cover - removed in some future torch
+        raise ModelError(f"this torch ({torch.__version__}) has no dynamic quantisation") from exc
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecation notice of torch.ao in newer torch
+        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)

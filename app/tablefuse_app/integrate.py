@@ -34,7 +34,7 @@ def methods() -> dict[str, list[str]]:
     from tablefuse.resolve import RESOLVERS
 
     return {"block": sorted(BLOCKERS), "judge": sorted(JUDGES), "discover": sorted(DISCOVERERS),
-            "resolve": sorted(RESOLVERS)}
+            "resolve": ["auto", *sorted(RESOLVERS)]}  # auto: llm with an endpoint, else knn
 
 
 def resolve_field(candidates: tuple[str, ...]) -> str | None:
