@@ -70,34 +70,36 @@ class Pipeline:
                              lambda t: t.height, lambda t: f"{t.height} tuples")
         tuples.validate()
         engine = make_engine(cfg.engine.name, cfg.engine.ray_address)
-        encoder = make_encoder(cfg.engine.encoder, tuples.height, cfg.engine.device, engine=engine)
-        if cfg.engine.embedding_cache:
-            encoder.use_store(db_path)
-        blocker = make_blocker(cfg.block, encoder=encoder)
-        candidates = self._stage("block", stats, lambda: blocker.candidates(tuples), tuples.height,
-                                 lambda c: c.frame.height, lambda c: f"{c.frame.height} candidate pairs")
-        candidates.validate()
-        parts = cfg.engine.partitions
-        judge = make_judge(cfg.judge, progress=self.progress)
-        scored = self._stage("judge", stats, lambda: score_partitioned(
-                                 engine, judge.fit(tuples, candidates), tuples, candidates, parts),
-                             candidates.frame.height, lambda s: int(s.frame["integrable"].sum()),
-                             lambda s: f"{int(s.frame['integrable'].sum())} integrable of {s.frame.height}")
-        scored.validate()
-        discoverer = make_discoverer(cfg.discover)
-        membership = self._stage("discover", stats,
-                                 lambda: discover_partitioned(engine, discoverer, tuples, scored, parts),
-                                 scored.frame.height, lambda m: m.frame["set_id"].n_unique(),
-                                 lambda m: f"{m.frame['set_id'].n_unique()} integrable sets")
-        membership.validate(tuples)
-        resolve_cfg = _resolve_config(cfg, db_path)
-        resolver = make_resolver(resolve_cfg)
-        per_set = resolve_cfg.method in PER_SET_RESOLVERS
-        resolution = self._stage("resolve", stats, lambda: resolve_partitioned(
-                                     engine, resolver, tuples, membership, per_set, parts),
-                                 membership.frame.height, lambda r: r.golden.height,
-                                 lambda r: f"{r.golden.height} golden records, {r.conflicts.height} conflicts")
-        engine.shutdown()
+        try:  # a Ray cluster the engine started is stopped even when a stage fails
+            encoder = make_encoder(cfg.engine.encoder, tuples.height, cfg.engine.device, engine=engine)
+            if cfg.engine.embedding_cache:
+                encoder.use_store(db_path)
+            blocker = make_blocker(cfg.block, encoder=encoder)
+            candidates = self._stage("block", stats, lambda: blocker.candidates(tuples), tuples.height,
+                                     lambda c: c.frame.height, lambda c: f"{c.frame.height} candidate pairs")
+            candidates.validate()
+            parts = cfg.engine.partitions
+            judge = make_judge(cfg.judge, progress=self.progress)
+            scored = self._stage("judge", stats, lambda: score_partitioned(
+                                     engine, judge.fit(tuples, candidates), tuples, candidates, parts),
+                                 candidates.frame.height, lambda s: int(s.frame["integrable"].sum()),
+                                 lambda s: f"{int(s.frame['integrable'].sum())} integrable of {s.frame.height}")
+            scored.validate()
+            discoverer = make_discoverer(cfg.discover)
+            membership = self._stage("discover", stats,
+                                     lambda: discover_partitioned(engine, discoverer, tuples, scored, parts),
+                                     scored.frame.height, lambda m: m.frame["set_id"].n_unique(),
+                                     lambda m: f"{m.frame['set_id'].n_unique()} integrable sets")
+            membership.validate(tuples)
+            resolve_cfg = _resolve_config(cfg, db_path)
+            resolver = make_resolver(resolve_cfg)
+            per_set = resolve_cfg.method in PER_SET_RESOLVERS
+            resolution = self._stage("resolve", stats, lambda: resolve_partitioned(
+                                         engine, resolver, tuples, membership, per_set, parts),
+                                     membership.frame.height, lambda r: r.golden.height,
+                                     lambda r: f"{r.golden.height} golden records, {r.conflicts.height} conflicts")
+        finally:
+            engine.shutdown()
         result = RunResult(
             run_id=uuid.uuid4().hex[:12], lake_root=Path(lake_dir), config_json=cfg.to_json(),
             started=started, finished=_now(), lake=lake, alignment=alignment, tuples=tuples,

@@ -70,6 +70,9 @@ def integrate(
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Judge decision threshold in [0,1] (default: chosen without labels)."),
     discover: Optional[str] = typer.Option(None, "--discover", help="Set discovery method (discover.method)."),
     resolve: Optional[str] = typer.Option(None, "--resolve", help="Conflict resolver (resolve.method)."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="Where the heavy stages run: local (default) or ray."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (with --engine ray); none: a local cluster on 127.0.0.1."),
+    encoder: Optional[str] = typer.Option(None, "--encoder", help="Text encoder: auto (by lake size and device), minilm, minilm-int8 or static."),
     truth: Optional[Path] = typer.Option(None, "--truth", help="Ground-truth folder (entities.csv, values.csv): print how well the run did."),
     profile: bool = typer.Option(False, "--profile", help="Print time and peak memory of every stage."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
@@ -87,6 +90,7 @@ def integrate(
             judge={"method": judge, "threshold": threshold},
             discover={"method": discover},
             resolve={"method": resolve},
+            engine={"name": engine, "ray_address": ray_address, "encoder": encoder},
         )
         truth_obj = None
         if truth is not None:

@@ -27,7 +27,7 @@ def _fit(lake, encoder, params: TrainParams = FAST) -> tuple[SSACLJudge, object]
 
 @pytest.fixture(scope="module")
 def fitted(lake):
-    from conftest import HashEncoder
+    from judge_helpers import HashEncoder
 
     return _fit(lake, HashEncoder())
 
@@ -76,7 +76,7 @@ def test_save_load_round_trip(lake, fitted, tmp_path) -> None:
 
 
 def test_deterministic_under_a_seed(lake) -> None:
-    from conftest import HashEncoder
+    from judge_helpers import HashEncoder
 
     params = TrainParams(epochs=2, hidden=16, seed=3, max_train_tuples=60)
     _, s1 = _fit(lake, HashEncoder(), params)
