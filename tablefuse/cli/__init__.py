@@ -146,6 +146,26 @@ def _print_quality(out: Console, quality: dict) -> None:
     out.print(table)
 
 
+def _print_dict(summary: dict, title: str, as_json: bool) -> None:
+    """A summary as JSON (``--json``) or as a two-column table."""
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=str))
+        return
+    table = Table(title=title, show_header=False)
+    for key, value in _flatten(summary):
+        table.add_row(str(key), f"{value:.4f}" if isinstance(value, float) else str(value))
+    Console().print(table)
+
+
+def _stored_tuples(db: Path):
+    """The latest run's tuples as the stages' ``TupleTable``."""
+    from ..frames import TUPLE_META, TupleTable
+    from ..store import read_table
+
+    frame = read_table(db, "tuples").sort("tid")
+    return TupleTable(frame, tuple(c for c in frame.columns if c not in TUPLE_META))
+
+
 def _flatten(d: dict, prefix: str = "") -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = []
     for k, v in d.items():
@@ -191,13 +211,7 @@ def info(
     except Exception as exc:  # noqa: BLE001
         _fail(console, exc)
         return
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=str))
-        return
-    table = Table(title=f"tablefuse store {db}", show_header=False)
-    for key, value in _flatten(summary):
-        table.add_row(str(key), str(value))
-    Console().print(table)
+    _print_dict(summary, f"tablefuse store {db}", as_json)
 
 
 @app.command()
@@ -239,12 +253,9 @@ def block_cmd(
     console = _console()
     try:
         from ..block import make_blocker, report
-        from ..frames import TUPLE_META, TupleTable
-        from ..store import read_table
 
         cfg = build_config(config, block={"method": method})
-        frame = read_table(db, "tuples").sort("tid")
-        tuples = TupleTable(frame, tuple(c for c in frame.columns if c not in TUPLE_META))
+        tuples = _stored_tuples(db)
         candidates = make_blocker(cfg.block).candidates(tuples)
         gold = None
         if truth is not None:
@@ -255,13 +266,7 @@ def block_cmd(
     except Exception as exc:  # noqa: BLE001
         _fail(console, exc)
         return
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=str))
-        return
-    table = Table(title=f"blocking of {db} ({cfg.block.method})", show_header=False)
-    for key, value in _flatten(summary):
-        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
-    Console().print(table)
+    _print_dict(summary, f"blocking of {db} ({cfg.block.method})", as_json)
 
 
 @app.command("judge")
@@ -273,19 +278,15 @@ def judge_cmd(
     """Re-score the stored candidate pairs with the run's saved judge (no retraining) and compare with the stored decisions."""
     console = _console()
     try:
-        import polars as pl
-
-        from ..errors import StoreError as _StoreError
-        from ..frames import TUPLE_META, CandidatePairs, TupleTable
+        from ..frames import CandidatePairs
         from ..judge.ssacl import SSACLJudge
         from ..pipeline import judge_dir
         from ..store import read_table
 
         folder = judge_dir(db)
         if not folder.is_dir():
-            raise _StoreError(f"no saved judge at {folder}: run `tablefuse integrate --db {db}` with judge.method = ssacl first")
-        frame = read_table(db, "tuples").sort("tid")
-        tuples = TupleTable(frame, tuple(c for c in frame.columns if c not in TUPLE_META))
+            raise StoreError(f"no saved judge at {folder}: run `tablefuse integrate --db {db}` with judge.method = ssacl first")
+        tuples = _stored_tuples(db)
         candidates = CandidatePairs(read_table(db, "candidates"))
         judge = SSACLJudge.load(folder)
         if threshold is not None:
@@ -304,13 +305,7 @@ def judge_cmd(
     except Exception as exc:  # noqa: BLE001
         _fail(console, exc)
         return
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2))
-        return
-    table = Table(title=f"re-scored {db}", show_header=False)
-    for key, value in summary.items():
-        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
-    Console().print(table)
+    _print_dict(summary, f"re-scored {db}", as_json)
 
 
 @app.command("align")
