@@ -49,7 +49,61 @@ def model_fingerprint(model_dir: str | Path, *parts: object) -> str:
     return f"{path.name}-{h.hexdigest()[:16]}"
 
 
-class TextEncoder:
+class CachedEncoder:
+    """The text cache every encoder shares: each distinct text is encoded once per run, texts
+    can be seeded from the store's ``embedding_cache`` and the new ones handed back to it.
+    Subclasses set ``model_id`` and ``dim`` and encode the texts ``_missing`` returns."""
+
+    model_id: str
+
+    def __init__(self) -> None:
+        self._cache: dict[str, np.ndarray] = {}
+        self._new: dict[str, None] = {}  # texts encoded here (not preloaded), in encode order
+        self._store_path: Path | None = None  # the store whose embedding_cache is consulted
+
+    def cached(self, texts: Iterable[str]) -> int:
+        return sum(1 for t in texts if t in self._cache)
+
+    def preload(self, mapping: Mapping[str, np.ndarray]) -> int:
+        """Seed the cache (e.g. from the store); returns how many texts were new here."""
+        added = 0
+        for text, vec in mapping.items():
+            if text not in self._cache:
+                self._cache[text] = np.asarray(vec, dtype=np.float32)
+                added += 1
+        return added
+
+    def use_store(self, db_path: str | Path | None) -> None:
+        """Look texts up in the store's ``embedding_cache`` (by ``model_id``) before encoding them;
+        only the texts an ``encode`` call lacks are read."""
+        self._store_path = Path(db_path) if db_path is not None else None
+
+    def new_entries(self) -> dict[str, np.ndarray]:
+        """Texts encoded by this encoder (not preloaded), for saving to a persisted cache."""
+        return {t: self._cache[t] for t in self._new}
+
+    def _missing(self, texts: Sequence[str]) -> list[str]:
+        """Distinct texts neither cached nor in the store, in first-seen order."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if todo and self._store_path is not None:
+            from .store import load_embedding_cache
+
+            self.preload(load_embedding_cache(self._store_path, self.model_id, todo))
+            todo = [t for t in todo if t not in self._cache]
+        return todo
+
+    def _store(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        for text, vec in zip(texts, vectors):
+            self._cache[text] = vec
+            self._new[text] = None
+
+    def _gather(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])
+
+
+class TextEncoder(CachedEncoder):
     """Encodes strings to unit vectors. ``encode`` caches by text; batches are sorted by length.
 
     ``quantize``: int8 dynamic quantisation of the Linear layers (CPU; ~1.3-3x faster, cosine to
@@ -72,10 +126,8 @@ class TextEncoder:
         self.engine = engine
         self._model = None
         self._tokenizer = None
-        self._cache: dict[str, np.ndarray] = {}
-        self._new: dict[str, None] = {}  # texts encoded here (not preloaded), in encode order
-        self._store_path: Path | None = None  # the store whose embedding_cache is consulted
         self.device: str | None = None
+        super().__init__()
 
     @property
     def kind(self) -> str:
@@ -131,54 +183,16 @@ class TextEncoder:
         self._load()
         return self._tokenizer
 
-    def cached(self, texts: Iterable[str]) -> int:
-        return sum(1 for t in texts if t in self._cache)
-
-    def preload(self, mapping: Mapping[str, np.ndarray]) -> int:
-        """Seed the cache (e.g. from the store); returns how many texts were new here."""
-        added = 0
-        for text, vec in mapping.items():
-            if text not in self._cache:
-                self._cache[text] = np.asarray(vec, dtype=np.float32)
-                added += 1
-        return added
-
-    def use_store(self, db_path: str | Path | None) -> None:
-        """Look texts up in the store's ``embedding_cache`` (by ``model_id``) before encoding them;
-        only the texts an ``encode`` call lacks are read."""
-        self._store_path = Path(db_path) if db_path is not None else None
-
-    def _fill_from_store(self, todo: Iterable[str]) -> None:
-        if self._store_path is None:
-            return
-        from .store import load_embedding_cache
-
-        self.preload(load_embedding_cache(self._store_path, self.model_id, todo))
-
-    def new_entries(self) -> dict[str, np.ndarray]:
-        """Texts encoded by this encoder (not preloaded), for saving to a persisted cache."""
-        return {t: self._cache[t] for t in self._new}
-
     def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:
         """Unit vectors (float32, shape ``(len(texts), dim)``) for ``texts``, in order."""
-        todo = sorted({t for t in texts if t not in self._cache}, key=len)
-        if todo and self._store_path is not None:
-            self._fill_from_store(todo)
-            todo = [t for t in todo if t not in self._cache]
+        todo = sorted(self._missing(texts), key=len)  # by length: less padding per batch
         if todo:
             if self.engine is not None and getattr(self.engine, "name", "local") != "local" \
                     and len(todo) > ENGINE_CHUNK:
                 self._encode_on_engine(todo, progress)
             else:
                 self._encode_new(todo, progress)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
-
-    def _store(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        for text, vec in zip(texts, vectors):
-            self._cache[text] = vec
-            self._new[text] = None
+        return self._gather(texts)
 
     def _encode_on_engine(self, todo: list[str], progress) -> None:
         from .engines import encode_chunks

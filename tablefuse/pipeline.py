@@ -63,17 +63,19 @@ class Pipeline:
         lake = self._stage("ingest", stats, lambda: read_lake(lake_dir, cfg.ingest), None,
                            lambda lk: lk.rows,
                            lambda lk: f"{len(lk.tables)} tables, {lk.rows} rows, {len(lk.issues)} issues")
-        alignment = self._stage("align", stats, lambda: align(lake, cfg.align), lake.rows,
-                                lambda a: len(a.attributes),
-                                lambda a: f"{a.frame.height} columns -> {len(a.attributes)} attributes")
-        tuples = self._stage("union", stats, lambda: union(lake, alignment), lake.rows,
-                             lambda t: t.height, lambda t: f"{t.height} tuples")
-        tuples.validate()
         engine = make_engine(cfg.engine.name, cfg.engine.ray_address)
         try:  # a Ray cluster the engine started is stopped even when a stage fails
-            encoder = make_encoder(cfg.engine.encoder, tuples.height, cfg.engine.device, engine=engine)
+            # One encoder per run (one model load, one cache of texts), shared by align and block.
+            encoder = make_encoder(cfg.engine.encoder, lake.rows, cfg.engine.device, engine=engine)
             if cfg.engine.embedding_cache:
                 encoder.use_store(db_path)
+            alignment = self._stage("align", stats,
+                                    lambda: align(lake, cfg.align, encoder=_align_encoder(encoder)), lake.rows,
+                                    lambda a: len(a.attributes),
+                                    lambda a: f"{a.frame.height} columns -> {len(a.attributes)} attributes")
+            tuples = self._stage("union", stats, lambda: union(lake, alignment), lake.rows,
+                                 lambda t: t.height, lambda t: f"{t.height} tuples")
+            tuples.validate()
             blocker = make_blocker(cfg.block, encoder=encoder)
             candidates = self._stage("block", stats, lambda: blocker.candidates(tuples), tuples.height,
                                      lambda c: c.frame.height, lambda c: f"{c.frame.height} candidate pairs")
@@ -120,6 +122,16 @@ class Pipeline:
             self.progress.done("store", f"written to {db_path}")
             result = _with_stage(result, store_stats)
         return result
+
+
+def _align_encoder(encoder):
+    """The run's encoder for alignment when it is the full MiniLM (align embeds only a sample of
+    values, and its weights were tuned on MiniLM vectors); None lets align load its own."""
+    from .encode import TextEncoder
+
+    if type(encoder) is TextEncoder and not encoder.quantize:
+        return encoder.encode
+    return None
 
 
 def judge_dir(db_path: str | Path) -> Path:

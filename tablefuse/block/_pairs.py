@@ -113,13 +113,15 @@ def key_pairs(keys: pl.DataFrame, sources: pl.DataFrame, pairing: KeyPairing
         cross = "AND sources >= 2" if pairing.cross_source_only else ""
         max_size = int(pairing.max_block_size)
         # postings: one row per (tuple, useful key); w = idf / |tuple's idf vector| so that the
-        # sum of a.w * b.w over shared keys is the cosine of the two tuples
+        # sum of a.w * b.w over shared keys is the cosine of the two tuples. Sums are rounded:
+        # DuckDB adds in thread order, and last-bit noise must not decide top-k ties or cut-offs
+        # (candidates must not change between runs).
         con.sql(f"""CREATE TEMP TABLE postings AS
                     WITH kw AS (
                         SELECT k.tid, b.kid, b.size, b.sources, ln({n_tuples}::DOUBLE / b.size) AS idf
                         FROM keys_in k
                         JOIN (SELECT key, size, sources, row_number() OVER () AS kid FROM blocks) b USING (key)),
-                    norms AS (SELECT tid, sqrt(sum(idf * idf)) AS norm FROM kw GROUP BY tid)
+                    norms AS (SELECT tid, round(sqrt(sum(idf * idf)), 9) AS norm FROM kw GROUP BY tid)
                     SELECT kw.tid, kw.kid, p.sid, kw.idf / greatest(n.norm, 1e-12) AS w
                     FROM kw JOIN norms n USING (tid) JOIN src_in p USING (tid)
                     WHERE kw.size >= 2 AND kw.size <= {max_size} {cross.replace('sources', 'kw.sources')}""")
@@ -135,7 +137,7 @@ def key_pairs(keys: pl.DataFrame, sources: pl.DataFrame, pairing: KeyPairing
             con.sql(f"""
                 INSERT INTO pool
                 WITH nb AS (
-                    SELECT a.tid AS t, b.tid AS u, sum(a.w * b.w) AS weight
+                    SELECT a.tid AS t, b.tid AS u, round(sum(a.w * b.w), 9) AS weight
                     FROM postings a JOIN postings b ON a.kid = b.kid AND a.tid <> b.tid {other}
                     WHERE a.tid >= {lo} AND a.tid < {hi}
                     GROUP BY a.tid, b.tid)

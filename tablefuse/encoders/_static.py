@@ -11,12 +11,12 @@ and is cached under ``cache_dir()`` keyed by the weights' fingerprint.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from ..encode import model_fingerprint
+from ..encode import CachedEncoder, model_fingerprint
 from ..errors import ModelError
 from ..runtime import default_model_dir
 
@@ -75,7 +75,7 @@ def distill(model_dir: str | Path, dims: int = 256, source: str = "output", batc
     return (reduced * weights[:, None]).astype(np.float32)
 
 
-class StaticEncoder:
+class StaticEncoder(CachedEncoder):
     """Texts -> unit vectors by averaging distilled token rows; same interface as ``TextEncoder``
     for ``encode``/``dim``/``cached``/``preload``/``new_entries``/``model_id``.
 
@@ -97,9 +97,7 @@ class StaticEncoder:
         self.max_tokens = max_tokens
         self._table: np.ndarray | None = None
         self._tokenizer = None
-        self._cache: dict[str, np.ndarray] = {}
-        self._new: dict[str, None] = {}
-        self._store_path: Path | None = None
+        super().__init__()
 
     @property
     def model_id(self) -> str:
@@ -142,32 +140,6 @@ class StaticEncoder:
         self._load()
         return int(self._table.shape[1])
 
-    def cached(self, texts: Iterable[str]) -> int:
-        return sum(1 for t in texts if t in self._cache)
-
-    def preload(self, mapping: Mapping[str, np.ndarray]) -> int:
-        added = 0
-        for text, vec in mapping.items():
-            if text not in self._cache:
-                self._cache[text] = np.asarray(vec, dtype=np.float32)
-                added += 1
-        return added
-
-    def use_store(self, db_path: str | Path | None) -> None:
-        """Look texts up in the store's ``embedding_cache`` (by ``model_id``) before encoding them;
-        only the texts an ``encode`` call lacks are read."""
-        self._store_path = Path(db_path) if db_path is not None else None
-
-    def _fill_from_store(self, todo: Iterable[str]) -> None:
-        if self._store_path is None:
-            return
-        from ..store import load_embedding_cache
-
-        self.preload(load_embedding_cache(self._store_path, self.model_id, todo))
-
-    def new_entries(self) -> dict[str, np.ndarray]:
-        return {t: self._cache[t] for t in self._new}
-
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of ``texts`` without the cache (vectorised: tokenise, gather, segment-mean)."""
         self._load()
@@ -186,20 +158,13 @@ class StaticEncoder:
 
     def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:
         """Unit vectors (float32, ``(len(texts), dim)``); the empty text maps to zeros."""
-        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if todo and self._store_path is not None:
-            self._fill_from_store(todo)
-            todo = [t for t in todo if t not in self._cache]
+        todo = self._missing(texts)
         if progress is not None and todo:
             progress.total(len(todo))
         step = 65536
         for lo in range(0, len(todo), step):
             chunk = todo[lo:lo + step]
-            for text, vec in zip(chunk, self.encode_batch(chunk)):
-                self._cache[text] = vec
-                self._new[text] = None
+            self._store(chunk, self.encode_batch(chunk))
             if progress is not None:
                 progress.advance(len(chunk))
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        return self._gather(texts)

@@ -11,24 +11,11 @@ from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import polars as pl
+
+from lake_builders import Row, build_lake  # noqa: F401  (re-exported)
 
 from tablefuse.frames import Membership, TupleTable
 
-Row = tuple[int, str, int, dict[str, str | None]]  # tid, source, set_id, values
-
-
-def build_lake(rows: Sequence[Row], attributes: Sequence[str]) -> tuple[TupleTable, Membership]:
-    frame = pl.DataFrame({
-        "tid": pl.Series([r[0] for r in rows], dtype=pl.Int64),
-        "source": pl.Series([r[1] for r in rows], dtype=pl.Utf8),
-        "source_row": pl.Series(list(range(len(rows))), dtype=pl.Int64),
-        "source_key": pl.Series([None] * len(rows), dtype=pl.Utf8),
-        **{a: pl.Series([r[3].get(a) for r in rows], dtype=pl.Utf8) for a in attributes},
-    })
-    membership = pl.DataFrame({"tid": pl.Series([r[0] for r in rows], dtype=pl.Int64),
-                               "set_id": pl.Series([r[2] for r in rows], dtype=pl.Int64)})
-    return TupleTable(frame, tuple(attributes)), Membership(membership)
 
 
 CITIES = [("Boston", "MA", "02134"), ("Austin", "TX", "73301"), ("Denver", "CO", "80201")]
