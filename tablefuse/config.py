@@ -62,9 +62,20 @@ class BlockConfig:
     qgram_max_block_size: int | None = None  # None: same as max_block_size
     knn: int = 5  # embedding: nearest neighbours per tuple
     min_similarity: float = 0.0  # embedding: cosine below this is no candidate
+    knn_approx_above: int = 50_000  # embedding: more tuples than this use approximate (IVF) search; -1: never
+    knn_nprobe: int = 8  # embedding, approximate: k-means lists each tuple searches
     cross_source_only: bool = False  # clean-clean lakes: only pairs from different sources
     attributes: tuple[str, ...] = ()  # keys from these attributes only; empty: all
     chunk_size: int = 100_000  # tuples per chunk of pair generation (bounds memory)
+    sub_block_keys: int = 6  # token/qgram: an oversized block is split by pairing it with the tuple's other
+    # oversized keys (its sub_block_keys rarest ones); 0: skip oversized blocks outright
+    sub_block_max_fraction: float = 0.05  # ... keys in more than this share of the tuples are never combined
+    duckdb_threads: int = 0  # token/qgram: DuckDB threads; 0: DuckDB's default (every core)
+    duckdb_memory_limit: str = ""  # token/qgram: e.g. "4GB" (DuckDB spills past it); "": DuckDB's default
+    shared_k: int = 40  # token/qgram: also keep pairs sharing many of their shared_k neighbours; 0: off
+    min_shared: int = 6  # ... at least this many shared neighbours (large dirty entities, e.g. cora)
+    shared_budget: int = 50_000_000  # ... skipped (and reported) when its self-join exceeds this many rows
+    shared_factor: float = 3.0  # ... and at least this × the chance overlap of two lists (small lakes)
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,9 @@ class JudgeConfig:
     ssacl_augment: tuple[str, ...] = ("typo", "token", "null", "semantic", "format")  # + opt-in "crop"
     ssacl_hard_negatives: int = 2  # blocking neighbours per tuple used as negatives
     ssacl_pseudo_positives: bool = True  # confident mutual-best blocking pairs as extra positives
+    ssacl_code_evidence: bool = True  # pseudo-positives/hard negatives also from shared rare codes + IDF overlap
+    ssacl_informative_only: bool = True  # no positives from tuples of only frequent values; keep such negatives
+    ssacl_self_train: bool = True  # one self-training round (the head's confident mutual-best pairs), refit
     ssacl_max_train_tuples: int = 2000  # tuples sampled as training anchors (each costs encoder passes)
     ssacl_finetune_encoder: bool = False  # fine-tune the encoder too (slow on CPU)
     ssacl_threshold_method: str = "auto"  # auto | synthetic | otsu (see judge/ssacl/threshold.py)
@@ -100,6 +114,7 @@ class DiscoverConfig:
     seed: int = 0
     resolution: float | None = None  # CPM density (leiden); None: 0.4 x judge threshold. Modularity ones: 1.0
     split_below: float | None = 0.1  # post-check: split a set holding a pair scored below this; None: off
+    split_rule: str = "always"  # post-check: always cut such a pair apart | cheaper: only when cheaper than overruling it
     max_clique_component: int = 300  # cliques: larger components fall back to leiden (noted)
     iterations: int = 2  # leiden passes per component; negative: until stable (much slower)
 
@@ -108,13 +123,18 @@ class DiscoverConfig:
 class ResolveConfig:
     """How conflicting values inside a set are resolved."""
 
-    method: str = "auto"  # auto: llm when an endpoint is configured, else knn; or vote|truth|knn|llm|local
+    method: str = "auto"  # auto: llm when an endpoint is configured, else evidence; or vote|truth|knn|evidence|llm|local
     k: int = 10  # knn: neighbouring sets that vote
     min_mi: float = 0.1  # knn: normalised mutual information an attribute needs to be compared
     max_iter: int = 20  # truth: iterations at most
     tol: float = 1e-4  # truth: stop once no source accuracy moves more than this
     prior_accuracy: float = 0.8  # truth: every source's starting accuracy
     false_values: int = 10  # truth: ACCU's n, how many wrong values a careless source might pick
+    # evidence (tablefuse/resolve/_evidence.py): FDs and key ownership mined from the lake
+    fd_confidence: float = 0.9  # evidence: an FD X -> A must hold for this share of sets
+    fd_min_support: int = 3  # evidence: ... over at least this many sets sharing an X value
+    key_uniqueness: float = 0.9  # evidence: A is a key when this share of its values is in one set
+    evidence_weight: float = 2.0  # evidence: what a full FD / ownership verdict is worth, in tuples
     # llm / local (see tablefuse/resolve/llm): endpoint settings fall back to TABLEFUSE_LLM_* env vars
     llm_base_url: str | None = None  # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1
     llm_model: str | None = None  # None: the endpoint's first listed model

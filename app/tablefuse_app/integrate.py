@@ -34,7 +34,7 @@ def methods() -> dict[str, list[str]]:
     from tablefuse.resolve import RESOLVERS
 
     return {"block": sorted(BLOCKERS), "judge": sorted(JUDGES), "discover": sorted(DISCOVERERS),
-            "resolve": ["auto", *sorted(RESOLVERS)]}  # auto: llm with an endpoint, else knn
+            "resolve": ["auto", *sorted(RESOLVERS)]}  # auto: llm with an endpoint, else evidence
 
 
 def resolve_field(candidates: tuple[str, ...]) -> str | None:

@@ -11,6 +11,7 @@ from typing import Protocol
 from ..config import ResolveConfig
 from ..errors import ConfigError
 from ..frames import Membership, Resolution, TupleTable
+from ._evidence import EvidenceResolver
 from ._knn import KnnResolver
 from ._truth import TruthResolver
 from ._vote import VoteResolver
@@ -36,19 +37,20 @@ class _LazyResolver:
 
 
 RESOLVERS = {"vote": VoteResolver, "truth": TruthResolver, "knn": KnnResolver,
+             "evidence": EvidenceResolver,
              "llm": _LazyResolver(".llm", "LLMResolver", "llm"),
              "local": _LazyResolver(".llm", "LocalResolver", "local")}
 
 
 def effective_method(config: ResolveConfig) -> str:
     """``auto`` means ``llm`` when an endpoint is configured (config or ``TABLEFUSE_LLM_BASE_URL``),
-    else ``knn``: the best resolver without an LLM on the injected-conflict benchmarks
-    (benchmarks/results/resolve_llm.md: knn 0.82-0.85 vs vote 0.79-0.81, truth 0.79-0.83)."""
+    else ``evidence``: the best resolver without an LLM on the injected-conflict benchmarks
+    (benchmarks/results/resolve_llm.md)."""
     if config.method != "auto":
         return config.method
     import os
 
-    return "llm" if (config.llm_base_url or os.environ.get("TABLEFUSE_LLM_BASE_URL")) else "knn"
+    return "llm" if (config.llm_base_url or os.environ.get("TABLEFUSE_LLM_BASE_URL")) else "evidence"
 
 
 def make_resolver(config: ResolveConfig) -> Resolver:
@@ -60,4 +62,4 @@ def make_resolver(config: ResolveConfig) -> Resolver:
     return cls.from_config(replace(config, method=method))
 
 
-__all__ = ["RESOLVERS", "KnnResolver", "effective_method", "Resolver", "TruthResolver", "VoteResolver", "make_resolver"]
+__all__ = ["RESOLVERS", "EvidenceResolver", "KnnResolver", "effective_method", "Resolver", "TruthResolver", "VoteResolver", "make_resolver"]

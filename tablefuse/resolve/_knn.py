@@ -140,7 +140,8 @@ class KnnResolver:
             return pl.DataFrame(schema={"cell": pl.Int64, "set_id": pl.Int64, "sim": pl.Float64,
                                         "tkey": pl.Utf8, "attribute": pl.List(pl.Utf8)})
         return (pl.concat(parts).join(total_w, on="target").join(sharing, on="target", how="left")
-                .with_columns(((pl.col("score") / pl.col("wsum")).clip(0.0, 1.0)
+                .with_columns((pl.when(pl.col("wsum") > 0).then(pl.col("score") / pl.col("wsum"))
+                               .otherwise(0.0).clip(0.0, 1.0)  # min_mi = 0 can leave only NMI-0 attributes
                                * pl.col("share").fill_null(0.0)).alias("sim"))
                 .select("cell", "set_id", "sim", "tkey", "attribute"))
 

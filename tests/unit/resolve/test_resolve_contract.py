@@ -12,7 +12,7 @@ from tablefuse.resolve import RESOLVERS, make_resolver
 
 Build = Any  # the ``build`` fixture from conftest.py
 # The in-process resolvers; LLM-backed ones need an endpoint or a model and have their own tests.
-METHODS = ("vote", "truth", "knn")
+METHODS = ("vote", "truth", "knn", "evidence")
 
 ROWS = [
     (0, "a.csv", 1, {"name": "Acme Inc", "city": "Boston", "zip": None}),

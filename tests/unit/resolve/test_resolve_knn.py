@@ -77,3 +77,13 @@ def test_attribute_weights_are_normalised_mutual_information() -> None:
 def test_bad_config(bad: dict[str, float]) -> None:
     with pytest.raises(ConfigError):
         make_resolver(ResolveConfig(method="knn", **bad))  # type: ignore[arg-type]
+
+
+def test_zero_information_attributes_do_not_break_the_similarity(build: Build) -> None:
+    # min_mi = 0 keeps a constant attribute (NMI 0): its weights sum to 0, which must not give NaN
+    rows = [(0, "a", 1, {"v": "x", "w": "p"}), (1, "a", 2, {"v": "x", "w": "p"}),
+            (2, "a", 3, {"v": "x", "w": "p"}), (3, "b", 3, {"v": "y", "w": "p"})]
+    t, m = build(rows, ["v", "w"])
+    res = KnnResolver(k=3, min_mi=0.0).resolve(t, m)
+    conf = res.conflicts["confidence"].item()
+    assert math.isfinite(conf) and 0.0 < conf <= 1.0

@@ -135,7 +135,7 @@ def test_auto_picks_llm_only_when_an_endpoint_is_configured(monkeypatch):
     from tablefuse.resolve import effective_method
 
     monkeypatch.delenv("TABLEFUSE_LLM_BASE_URL", raising=False)
-    assert effective_method(ResolveConfig()) == "knn"
+    assert effective_method(ResolveConfig()) == "evidence"
     assert effective_method(ResolveConfig(llm_base_url="http://127.0.0.1:9/v1")) == "llm"
     monkeypatch.setenv("TABLEFUSE_LLM_BASE_URL", "http://127.0.0.1:9/v1")
     assert effective_method(ResolveConfig()) == "llm"
