@@ -62,7 +62,7 @@ class BlockConfig:
     qgram_max_block_size: int | None = None  # None: same as max_block_size
     knn: int = 5  # embedding: nearest neighbours per tuple
     min_similarity: float = 0.0  # embedding: cosine below this is no candidate
-    knn_approx_above: int = 50_000  # embedding: more tuples than this use approximate (IVF) search; -1: never
+    knn_approx_above: int = 100_000  # embedding: more tuples than this use approximate (IVF) search; -1: never
     knn_nprobe: int = 8  # embedding, approximate: k-means lists each tuple searches
     cross_source_only: bool = False  # clean-clean lakes: only pairs from different sources
     attributes: tuple[str, ...] = ()  # keys from these attributes only; empty: all
@@ -72,9 +72,10 @@ class BlockConfig:
     sub_block_max_fraction: float = 0.05  # ... keys in more than this share of the tuples are never combined
     duckdb_threads: int = 0  # token/qgram: DuckDB threads; 0: DuckDB's default (every core)
     duckdb_memory_limit: str = ""  # token/qgram: e.g. "4GB" (DuckDB spills past it); "": DuckDB's default
-    shared_k: int = 40  # token/qgram: also keep pairs sharing many of their shared_k neighbours; 0: off
+    shared_mode: str = "auto"  # token/qgram: shared-neighbour completion: auto (single-source lakes), always, never
+    shared_k: int = 40  # ... keep pairs sharing many of their shared_k nearest neighbours (large entities)
     min_shared: int = 6  # ... at least this many shared neighbours (large dirty entities, e.g. cora)
-    shared_budget: int = 50_000_000  # ... skipped (and reported) when its self-join exceeds this many rows
+    shared_budget: int = 20_000_000  # ... skipped (and reported) when its self-join exceeds this many rows
     shared_factor: float = 3.0  # ... and at least this × the chance overlap of two lists (small lakes)
 
 
@@ -148,7 +149,7 @@ class ResolveConfig:
     llm_concurrency: int = 4  # requests in flight at once
     llm_call_budget: int | None = None  # LLM requests per run at most; None: no limit
     llm_cache_path: str | None = None  # DuckDB file of cached responses; None: this run only
-    llm_fallback: str = "vote"  # resolver used where the LLM cannot answer (recorded per cell)
+    llm_fallback: str = "evidence"  # resolver used where the LLM cannot answer (recorded per cell)
     local_model_dir: str | None = None  # local: HF model folder; None: SmolLM2-135M converted once
     local_mode: str = "score"  # local: score (candidate likelihood) | generate (JSON answer)
 

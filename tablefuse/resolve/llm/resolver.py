@@ -84,7 +84,7 @@ class LLMResolver:
 
     def __init__(self, backend: ChatBackend, *, k: int = 10, mi_threshold: float = 0.1,
                  compress: bool = True, concurrency: int = 4, call_budget: int | None = None,
-                 cache_path: str | None = None, fallback: str = "vote",
+                 cache_path: str | None = None, fallback: str = "evidence",
                  fallback_config: ResolveConfig | None = None, max_tokens: int = MAX_TOKENS) -> None:
         self.backend = backend
         self.k = k

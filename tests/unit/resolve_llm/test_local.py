@@ -68,4 +68,4 @@ def test_missing_model_folder_falls_back(tmp_path) -> None:  # type: ignore[no-u
     t, m = evidence_lake()
     r = make_resolver(ResolveConfig(method="local", local_model_dir=str(tmp_path / "nothing")))
     rows = r.resolve(t, m).conflicts.to_dicts()
-    assert all(x["reason"].startswith("vote fallback (local model unavailable") for x in rows)
+    assert all(x["reason"].startswith("evidence fallback (local model unavailable") for x in rows)

@@ -50,7 +50,7 @@ def test_server_not_running_falls_back_quickly() -> None:
     t0 = time.perf_counter()
     rows = r.resolve(t, m).conflicts.sort("set_id").to_dicts()
     assert time.perf_counter() - t0 < 5
-    assert [x["chosen"] for x in rows] == ["AK", "AL", "AZ"]  # vote's, recorded as fallback
+    assert [x["chosen"] for x in rows] == ["MA", "TX", "CO"]  # the evidence fallback: the lake's city -> state
     assert all("endpoint down" in x["reason"] and "unreachable after 2 attempts" in x["reason"]
                for x in rows)
     assert r.stats_["calls"] == 1  # type: ignore[attr-defined]
@@ -75,7 +75,7 @@ def test_not_json_then_not_a_candidate_falls_back(fake_openai) -> None:  # type:
     rows = r.resolve(t, m).conflicts.sort("set_id").to_dicts()
     assert len(srv.requests) == 6
     assert srv.requests[3]["messages"][2] == {"role": "assistant", "content": "I think it is MA"}
-    assert all(x["reason"].startswith("vote fallback (invalid answer twice: not a candidate: 'Ohio')")
+    assert all(x["reason"].startswith("evidence fallback (invalid answer twice: not a candidate: 'Ohio')")
                for x in rows)
 
 

@@ -70,7 +70,7 @@ def test_endpoint_down_stops_calling_and_falls_back() -> None:
     r = LLMResolver(chat, concurrency=1)
     rows = _rows(r.resolve(t, m))
     assert chat.calls == 1  # the first failure marks the endpoint down for the run
-    assert all(x["reason"].startswith("vote fallback (endpoint down: LLM endpoint") for x in rows)
+    assert all(x["reason"].startswith("evidence fallback (endpoint down: LLM endpoint") for x in rows)
     assert r.stats_["endpoint_down"] and r.stats_["fallbacks"] == 3
 
 
@@ -81,7 +81,7 @@ def test_call_budget_bounds_the_calls() -> None:
     rows = _rows(r.resolve(t, m))
     assert chat.calls == 1 and r.stats_["calls"] == 1
     assert rows[0]["chosen"] == "MA"
-    assert [x["reason"].split(":")[0] for x in rows[1:]] == ["vote fallback (call budget spent"] * 2
+    assert [x["reason"].split(":")[0] for x in rows[1:]] == ["evidence fallback (call budget spent"] * 2
 
 
 def test_concurrency_is_bounded() -> None:
