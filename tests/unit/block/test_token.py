@@ -76,7 +76,8 @@ def test_cross_source_only_drops_same_source_pairs(people):
 def test_top_k_bounds_pairs_per_tuple(people):
     tuples, _ = people
     full = TokenBlocker(max_block_size=200, top_k=None).candidates(tuples).frame
-    pruned = TokenBlocker(max_block_size=200, top_k=2).candidates(tuples).frame
+    # shared-neighbour completion (test_adaptive_blocking) may add pairs beyond top_k: off here
+    pruned = TokenBlocker(max_block_size=200, top_k=2, shared_k=0).candidates(tuples).frame
     assert pruned.height <= 2 * tuples.height
     assert pairs_of(pruned) <= pairs_of(full)
 
