@@ -13,6 +13,7 @@ missing datasets are skipped with a message.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -76,8 +77,33 @@ def truth_entities(tuples: TupleTable, gold: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame({"tid": tids, "entity": labels})
 
 
+@functools.lru_cache(maxsize=1)
+def judge_build() -> dict[str, Any]:
+    """Which code made the scores: the commit and a hash of tablefuse/judge as it was on disk when
+    this process first judged (uncommitted edits included; modules are imported once, so later
+    edits on disk do not change this process's judge)."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for f in sorted((root / "tablefuse" / "judge").rglob("*.py")):
+        digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        dirty = bool(subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "tablefuse/judge"],
+                                    capture_output=True, text=True, timeout=10).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        commit, dirty = "", None
+    return {"commit": commit, "judge_dirty": dirty, "judge_sha256": digest.hexdigest()[:12]}
+
+
 def judged(name: str, judge_method: str = "similarity") -> tuple[TupleTable, pl.DataFrame, ScoredPairs, str]:
-    """Blocker candidates scored by ``judge_method`` (``auto``: ssacl when registered)."""
+    """Blocker candidates scored by ``judge_method`` (``auto``: ssacl when registered).
+
+    Scored pairs are cached per (dataset, judge) as parquet (plus a ``.json`` with the judge build
+    and timings), so methods and sweeps reuse one judge run; SSACL's value vectors persist in an
+    encoder cache beside them."""
     from tablefuse.block import make_blocker
     from tablefuse.judge import JUDGES, make_judge
 
@@ -90,14 +116,41 @@ def judged(name: str, judge_method: str = "similarity") -> tuple[TupleTable, pl.
         frame = pl.read_parquet(cache)
         threshold = float(frame["threshold"][0]) if frame.height else 0.5
         return tuples, truth_entities(tuples, gold), ScoredPairs(frame.drop("threshold"), threshold), method
+    t0 = time.perf_counter()
     candidates = make_blocker(BlockConfig()).candidates(tuples)
+    block_s = time.perf_counter() - t0
     judge = make_judge(JudgeConfig(method=method))
-    scored = judge.fit(tuples, candidates).score(tuples, candidates)
+    build = judge_build()  # as imported now
+    encoder = None
+    if method == "ssacl" and CACHE is not None and hasattr(judge, "encoder"):
+        from judge import CachedEncoder  # benchmarks/judge.py: vectors persisted between runs
+
+        encoder = CachedEncoder(CACHE / "encoder.npz")
+        judge.encoder = encoder
+    t1 = time.perf_counter()
+    judge.fit(tuples, candidates)
+    fit_s = time.perf_counter() - t1
+    if encoder is not None:
+        encoder.flush()
+    t2 = time.perf_counter()
+    scored = judge.score(tuples, candidates)
+    score_s = time.perf_counter() - t2
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         scored.frame.select("tid_a", "tid_b", "score", "integrable").with_columns(
             pl.lit(scored.threshold).alias("threshold")).write_parquet(cache)
+        meta = {"dataset": name, "judge": method, "threshold": scored.threshold, "candidates": candidates.frame.height,
+                "block_seconds": round(block_s, 1), "fit_seconds": round(fit_s, 1),
+                "score_seconds": round(score_s, 1), "made": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                **build}
+        cache.with_suffix(".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return tuples, truth_entities(tuples, gold), scored, method
+
+
+def cached_meta(name: str, method: str) -> dict[str, Any]:
+    """The build/timing record written beside a cached score file ({} when there is none)."""
+    path = CACHE / f"{name}-{method}.json" if CACHE else None
+    return json.loads(path.read_text()) if path is not None and path.is_file() else {}
 
 
 def evaluate(tuples: TupleTable, scored: ScoredPairs, truth: pl.DataFrame, method: str,
@@ -126,13 +179,17 @@ def run_real(names: tuple[str, ...], sweep: bool, judge: str) -> tuple[list[dict
         except DataUnavailable as exc:
             print(f"skip {name}: {exc}", file=sys.stderr)
             continue
+        meta = cached_meta(name, used)
         inputs[name] = {"tuples": tuples.height, "true_sets": truth["entity"].n_unique(), "judge": used,
                         "scored_pairs": scored.frame.height, "integrable": int(scored.frame["integrable"].sum()),
-                        "threshold": scored.threshold}
+                        "threshold": round(scored.threshold, 4), "judge_build": meta.get("judge_sha256"),
+                        "commit": meta.get("commit"), "judge_seconds": meta.get("fit_seconds")}
         for method in METHODS:
             rows.append({"dataset": name, **evaluate(tuples, scored, truth, method)})
             print(json.dumps(rows[-1]), file=sys.stderr)
-        rows.append({"dataset": name, **evaluate(tuples, scored, truth, "components", split_below=None)})
+        for method in ("leiden", "components"):  # the post-check's effect: off, and cutting only when cheaper
+            rows.append({"dataset": name, **evaluate(tuples, scored, truth, method, split_below=None)})
+            rows.append({"dataset": name, **evaluate(tuples, scored, truth, method, split_rule="cheaper")})
         if sweep:
             for rel in SWEEP:
                 for split in (0.1, None):
@@ -196,7 +253,8 @@ def synthetic_one(folder: Path, method: str, metrics: bool) -> dict[str, Any]:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     t0, c0 = time.perf_counter(), time.process_time()
     name, _, variant = method.partition(":")
-    config = DiscoverConfig(method=name, split_below=None if variant == "nosplit" else 0.1)
+    config = DiscoverConfig(method=name, split_below=None if variant == "nosplit" else 0.1,
+                            **({"split_rule": variant} if variant in ("always", "cheaper") else {}))
     membership = make_discoverer(config).fit_predict(tuples, scored)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     out: dict[str, Any] = {"method": method, "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
@@ -249,7 +307,9 @@ def _table(rows: list[dict], cols: list[str]) -> str:
 
 
 def _label(r: dict) -> str:
-    return r["method"] + (" (no post-check)" if r.get("split_below", 0.1) is None else "")
+    if r.get("split_below", 0.1) is None:
+        return r["method"] + " (no post-check)"
+    return r["method"] + (" (post-check: cheaper)" if r.get("split_rule") == "cheaper" else "")
 
 
 def target_check(real: list[dict]) -> list[dict]:
@@ -257,8 +317,9 @@ def target_check(real: list[dict]) -> list[dict]:
     out = []
     for d in dict.fromkeys(r["dataset"] for r in real):
         rows = [r for r in real if r["dataset"] == d]
-        lei = next((r for r in rows if r["method"] == "leiden"), None)
-        coms = [r for r in rows if r["method"] == "components"]  # with and without the post-check
+        lei = next((r for r in rows if r["method"] == "leiden" and r.get("split_below", 0.1) is not None
+                    and "split_rule" not in r), None)
+        coms = [r for r in rows if r["method"] == "components"]  # every post-check variant: the best counts
         if lei is None or not coms:
             continue
         best_f1 = max(r["f1"] for r in coms)
@@ -274,16 +335,23 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
     if report.get("inputs"):
         lines += ["## Inputs (blocker + judge output)", "",
                   _table([{"dataset": k, **v} for k, v in report["inputs"].items()],
-                         ["dataset", "tuples", "true_sets", "judge", "scored_pairs", "integrable", "threshold"]), ""]
+                         ["dataset", "tuples", "true_sets", "judge", "scored_pairs", "integrable", "threshold",
+                          "judge_seconds", "commit", "judge_build"]), ""]
     if report.get("real"):
         rows = [{**r, "method": _label(r)} for r in report["real"]]
         lines += ["## Methods side by side", "",
                   _table(rows, ["dataset", "method", "precision", "recall", "f1", "set_similarity", "ari",
                                 "sets", "true_sets", "notes", "seconds"]), ""]
     if report.get("real"):
-        lines += ["## Target: default (leiden) vs connected components (the better of with/without post-check)", "", _table(target_check(report["real"]),
+        lines += ["## Target: default (leiden, default post-check) vs connected components (the best of its post-check variants)", "", _table(target_check(report["real"]),
                   ["dataset", "leiden_f1", "components_f1", "leiden_set_similarity", "components_set_similarity",
                    "beats"]), ""]
+    for judge, old in (report.get("by_judge") or {}).items():
+        if old.get("real"):
+            lines += [f"## Earlier run with the {judge} judge: default vs connected components", "",
+                      _table(target_check(old["real"]), ["dataset", "leiden_f1", "components_f1",
+                                                         "leiden_set_similarity", "components_set_similarity",
+                                                         "beats"]), ""]
     if report.get("sweep"):
         sweep = pl.DataFrame(report["sweep"]).with_columns(pl.col("split_below").fill_null(-1.0))
         means = (sweep.group_by("relative", "split_below")
@@ -312,7 +380,7 @@ def write_png(report: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    real = [r for r in report.get("real", []) if r.get("split_below", 0.1) is not None]
+    real = [r for r in report.get("real", []) if r.get("split_below", 0.1) is not None and "split_rule" not in r]
     if not real:
         return
     datasets = list(dict.fromkeys(r["dataset"] for r in real))
@@ -341,21 +409,54 @@ def write_png(report: dict[str, Any], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def _judge_of(inputs: dict[str, dict]) -> str | None:
+    judges = {v.get("judge") for v in inputs.values()}
+    return judges.pop() if len(judges) == 1 else None
+
+
+def _keep_other_judge(report: dict[str, Any], inputs: dict[str, dict]) -> None:
+    """Before a run with another judge replaces the real-lake results, keep the old ones (and
+    their sweep) under ``by_judge`` so both judges' comparisons stay in the report."""
+    old = _judge_of(report.get("inputs") or {})
+    if old is not None and old != _judge_of(inputs):
+        report.setdefault("by_judge", {})[old] = {k: report.pop(k) for k in ("real", "inputs", "sweep") if k in report}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["all", "real", "sweep", "synthetic", "synthetic-one", "report"])
+    parser.add_argument("what", choices=["all", "real", "sweep", "synthetic", "synthetic-one", "report", "score"],
+                        help="score: only block + judge each dataset into the cache (for later runs)")
     parser.add_argument("args", nargs="*")
     parser.add_argument("--datasets", default=",".join(REAL))
     parser.add_argument("--nodes", type=int, default=1_000_000)
     parser.add_argument("--edges", type=int, default=5_000_000)
     parser.add_argument("--synthetic-methods", default=",".join((*METHODS, "components:nosplit")),
-                        help="comma list; ':nosplit' turns the post-check off")
+                        help="comma list; ':nosplit' turns the post-check off, ':cheaper' cuts only when cheaper than overruling the low pair")
     parser.add_argument("--timeout", type=int, default=600)
+    parser.add_argument("--findings", type=Path, default=None,
+                        help="a text file of findings (one paragraph per line) to write under ## Findings")
     parser.add_argument("--judge", default="similarity",
                         help="similarity (default: cheap on shared CPUs), ssacl, or auto (ssacl when registered)")
     ns = parser.parse_args()
     if ns.what == "synthetic-one":
         print(json.dumps(synthetic_one(Path(ns.args[0]), ns.args[1], metrics=True)))
+        return
+    try:  # one torch thread unless told otherwise: the machine is shared
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    except ImportError:
+        pass
+    if ns.what == "score":
+        for name in (n for n in ns.datasets.split(",") if n):
+            t0 = time.perf_counter()
+            try:
+                _, _, scored, used = judged(name, ns.judge)
+            except DataUnavailable as exc:
+                print(f"skip {name}: {exc}", flush=True)
+                continue
+            print(json.dumps({"dataset": name, "judge": used, "pairs": scored.frame.height,
+                              "seconds": round(time.perf_counter() - t0, 1), **cached_meta(name, used)}), flush=True)
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     json_path = RESULTS / "discovery.json"
@@ -364,12 +465,16 @@ def main() -> None:
     names = tuple(n for n in ns.datasets.split(",") if n)
     if ns.what in ("all", "real", "sweep"):
         real, sweep, inputs = run_real(names, sweep=ns.what in ("all", "sweep"), judge=ns.judge)
+        _keep_other_judge(report, inputs)
         report["real"], report["inputs"] = real, inputs
         if sweep:
             report["sweep"] = sweep
     if ns.what in ("all", "synthetic"):
         methods = tuple(m for m in ns.synthetic_methods.split(",") if m.partition(":")[0] in DISCOVERERS)
         report["synthetic"] = run_synthetic(ns.nodes, ns.edges, methods, ns.timeout)
+    if ns.findings is not None:
+        report["findings"] = [line.strip() if line.strip().startswith("- ") else f"- {line.strip()}"
+                              for line in ns.findings.read_text().splitlines() if line.strip()]
     json_path.write_text(json.dumps(report, indent=1), encoding="utf-8")
     write_markdown(report, RESULTS / "discovery.md")
     write_png(report, RESULTS / "discovery.png")

@@ -11,7 +11,7 @@ log = logging.getLogger("tablefuse.benchmarks")
 
 STAGES = ("ingest", "align", "union", "block", "judge", "discover", "resolve")
 COLUMNS = ("dataset", "method", "rows", "true pairs", "true sets", "PC", "RR", "pair P", "pair R",
-           "pair F1", "set F1", "set sim", "ARI", "conflict acc", "cell acc", "time s", "peak MB")
+           "pair F1", "set F1", "set sim", "ARI", "conflict acc", "cell acc", "time s", "own s", "peak MB")
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -40,8 +40,13 @@ def table_rows(payload: dict[str, Any]) -> list[list[str]]:
             _fmt(m["blocking"]["pair_completeness"]), _fmt(m["blocking"]["reduction_ratio"], 4),
             _fmt(m["judge"]["precision"]), _fmt(m["judge"]["recall"]), _fmt(m["judge"]["f1"]),
             _fmt(m["sets"]["f1"]), _fmt(m["sets"]["set_similarity"]), _fmt(m["sets"]["ari"]),
-            _fmt(conf), _fmt(cells), _fmt(run["seconds"], 1), _fmt(run.get("peak_rss_mb"), 0)])
+            _fmt(conf), _fmt(cells), _fmt(run["seconds"], 1), _fmt(run.get("own_seconds", run["seconds"]), 1),
+            _fmt(run.get("peak_rss_mb"), 0)])
     return rows
+
+
+def _load(values: Any) -> str:
+    return "–" if not values else " / ".join(f"{v:.1f}" for v in values)
 
 
 def markdown(payload: dict[str, Any]) -> str:
@@ -50,12 +55,19 @@ def markdown(payload: dict[str, Any]) -> str:
 
     lines = [f"# Benchmark suite `{payload['suite']}`" + (" (quick)" if payload["quick"] else ""), "",
              f"Command: `{payload['command']}` — started {payload['started']}, took "
-             f"{payload['seconds']:.0f} s.", "", f"Machine: {machine_line(payload['machine'])}.", "",
+             f"{payload['seconds']:.0f} s wall" + (f", {payload['cpu_seconds']:.0f} CPU-s in its run processes"
+                                                  if payload.get("cpu_seconds") is not None else "") + ".", "", f"Machine: {machine_line(payload['machine'])}.", "",
+             *([f"Load average (1/5/15 min) at start {_load(payload['load_start'])}, at end "
+                f"{_load(payload.get('load_end'))}: the cores were shared, so times are upper bounds.", ""]
+               if payload.get("load_start") else []),
              "PC = blocking pair completeness, RR = reduction ratio; pair P/R/F1 = judged integrable "
              "pairs vs true pairs; set F1 / set sim / ARI = discovered sets vs true entities; conflict "
              "acc = share of injected conflicts whose golden value is the true one; cell acc = "
-             "golden-record cells equal to the true value; time = whole pipeline; peak MB = process "
-             "peak RSS.", "",
+             "golden-record cells equal to the true value; time s = the pipeline's stages for this "
+             "method (a stage it shares with an earlier method of the same dataset counted at its one "
+             "measured time); own s = the stages only this method needed (what it added to the run); "
+             "peak MB = peak RSS of the dataset's process so far (a dataset's methods run in one "
+             "process, so shared stages are computed once and the model is loaded once).", "",
              "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(r) + " |" for r in table_rows(payload)]
     if payload.get("notes"):
@@ -64,7 +76,7 @@ def markdown(payload: dict[str, Any]) -> str:
                                       for d in payload["datasets"]]
     errors = [r for r in payload["runs"] if r.get("status") not in ("ok",)]
     if errors:
-        lines += ["", "Runs that did not finish:", ""] + [
+        lines += ["", "Runs skipped or not finished:", ""] + [
             f"- {r['dataset']} × {r['method']}: {r.get('status')}: {r.get('error', '')[:300]}" for r in errors]
     return "\n".join(lines) + "\n"
 

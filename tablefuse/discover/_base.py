@@ -26,7 +26,7 @@ from ..errors import ConfigError
 from ..frames import Membership, ScoredPairs, TupleTable
 from ._graph import (LEIDEN_ITERATIONS, RELATIVE_RESOLUTION, EdgeList, build_edges, component_labels, make_graph,
                      seeded_igraph, to_membership)
-from ._postcheck import notes_frame, split_conflicts
+from ._postcheck import RULES, notes_frame, split_conflicts
 
 if TYPE_CHECKING:
     import igraph
@@ -46,19 +46,20 @@ class GraphDiscoverer:
 
     def __init__(self, min_score: float | None = None, seed: int = 0, resolution: float | None = None,
                  split_below: float | None = 0.1, max_clique_component: int = 300,
-                 iterations: int = LEIDEN_ITERATIONS):
+                 iterations: int = LEIDEN_ITERATIONS, split_rule: str = "always"):
         self.min_score = min_score
         self.seed = seed
         self.resolution = resolution
         self.split_below = split_below
         self.max_clique_component = max_clique_component
         self.iterations = iterations
+        self.split_rule = split_rule
 
     @classmethod
     def from_config(cls, config: DiscoverConfig) -> Any:
         return cls(min_score=config.min_score, seed=config.seed, resolution=config.resolution,
                    split_below=config.split_below, max_clique_component=config.max_clique_component,
-                   iterations=config.iterations)
+                   iterations=config.iterations, split_rule=config.split_rule)
 
     @property
     def cpm_resolution(self) -> float:
@@ -85,6 +86,8 @@ class GraphDiscoverer:
             raise ConfigError(f"discover.resolution must be > 0, got {self.resolution}")
         if self.split_below is not None and not 0.0 <= self.split_below <= 1.0:
             raise ConfigError(f"discover.split_below must lie in [0, 1] or be unset, got {self.split_below}")
+        if self.split_rule not in RULES:
+            raise ConfigError(f"discover.split_rule must be one of {RULES}, got {self.split_rule!r}")
         if self.iterations == 0:
             raise ConfigError("discover.iterations must be positive, or negative for 'until stable'")
         if self.max_clique_component < 3:
@@ -99,7 +102,7 @@ class GraphDiscoverer:
         labels = self._labels(edges, notes)
         if self.split_below is not None:
             labels = split_conflicts(edges, labels, self.split_below, notes, self.cpm_resolution,
-                                     self.seed, self.iterations)
+                                     self.seed, self.iterations, self.split_rule)
         membership = to_membership(edges.tids, labels)
         if notes:
             membership = Membership(membership.frame, notes_frame(membership.frame, notes))

@@ -145,15 +145,31 @@ def test_clique_guard_falls_back_to_leiden_with_a_note() -> None:
 
 def test_post_check_splits_a_set_holding_a_clearly_different_pair() -> None:
     # {1,2,3} strong; 4 joins via 1 and 2 (0.8 each) so Leiden keeps one dense set of 4,
-    # but the judge scored 3-4 at 0.02: the min cut isolates 4 (cut 1.6 < 1.8 around 3).
+    # but the judge scored 3-4 at 0.02: rule "always" cuts 4 off (min cut 1.6 < 1.8 around 3).
     pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
     tuples = tuples_of([1, 2, 3, 4])
     assert sets_of(run("leiden", tuples, scored_of(pairs), split_below=None).frame) == {frozenset({1, 2, 3, 4})}
-    m = run("leiden", tuples, scored_of(pairs))
+    m = run("leiden", tuples, scored_of(pairs))  # default rule: "always"
     assert sets_of(m.frame) == {frozenset({1, 2, 3}), frozenset({4})}
     assert m.notes is not None and m.notes["set_id"].to_list() == [0, 1]
     note = m.notes["note"][0]
     assert "tids 3 and 4" in note and "0.020 < split_below 0.1" in note and "2 integrable edge(s)" in note
+
+
+def test_post_check_keeps_a_pair_the_integrable_judgements_outweigh() -> None:
+    # rule "cheaper": parting 3 and 4 would overrule 1.6 of integrable score, more than the 0.98
+    # it costs to overrule their own 0.02: one set, no note.
+    pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
+    kept = run("leiden", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_rule="cheaper")
+    assert sets_of(kept.frame) == {frozenset({1, 2, 3, 4})} and kept.notes is None
+    # 4 hangs on one 0.8 edge: overruling it (0.8) is cheaper than overruling 0.02 (0.98): cut
+    pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (3, 4, 0.02)]
+    cut = run("components", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_rule="cheaper")
+    assert sets_of(cut.frame) == {frozenset({1, 2, 3}), frozenset({4})}
+    assert cut.notes is not None and "tids 3 and 4" in cut.notes["note"][0]
+    # the default ("always") cuts in both cases
+    pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
+    assert len(sets_of(run("components", tuples_of([1, 2, 3, 4]), scored_of(pairs)).frame)) == 2
 
 
 def test_post_check_splits_components_and_repeats_until_clean() -> None:
@@ -169,7 +185,7 @@ def test_post_check_splits_components_and_repeats_until_clean() -> None:
     assert m.notes is not None and m.notes.height >= 2
 
 
-@pytest.mark.parametrize("bad", [{"resolution": 0.0}, {"split_below": 1.5}])
+@pytest.mark.parametrize("bad", [{"resolution": 0.0}, {"split_below": 1.5}, {"split_rule": "sometimes"}])
 def test_invalid_options_raise_config_error(bad: dict) -> None:
     with pytest.raises(ConfigError):
         run("leiden", tuples_of([1, 2]), scored_of([]), **bad)
