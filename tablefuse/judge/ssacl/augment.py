@@ -44,8 +44,13 @@ def _neighbours(ch: str) -> str:
 
 
 def _letter_positions(value: str) -> list[int]:
-    # letters only: a typo in a digit changes a price or a year, which is no longer the same value
-    return [i for i, ch in enumerate(value) if ch.isalpha()]
+    # letters only: a typo in a digit changes a price or a year, which is no longer the same value;
+    # nor letters of a token holding a digit: a model code ("KDL-40V4100") with a typo is another product
+    out = []
+    for m in re.finditer(r"\S+", value):
+        if not any(ch.isdigit() for ch in m.group()):
+            out.extend(m.start() + i for i, ch in enumerate(m.group()) if ch.isalpha())
+    return out
 
 
 def typo_substitute(value: str, rng: random.Random) -> str:
@@ -77,8 +82,8 @@ def typo_delete(value: str, rng: random.Random) -> str:
 
 def typo_transpose(value: str, rng: random.Random) -> str:
     """Two adjacent, different characters swapped (``cat`` -> ``act``)."""
-    pos = [i for i in range(len(value) - 1)
-           if value[i].isalpha() and value[i + 1].isalpha() and value[i] != value[i + 1]]
+    letters = set(_letter_positions(value))
+    pos = [i for i in range(len(value) - 1) if i in letters and i + 1 in letters and value[i] != value[i + 1]]
     if not pos:
         return value
     i = rng.choice(pos)

@@ -13,7 +13,18 @@ lake). What is left is mostly real non-matches; the rest is label noise the head
 Pseudo-positives (self-training, still no labels): the pairs the guard is surest about, blocking
 neighbours that are each other's best match AND reach ``fn_guard``, are added as positives. They
 are real cross-source pairs, so they show the head how sources differ (prices, missing
-manufacturers, venue spellings), which augmentation alone cannot invent.
+manufacturers, venue spellings), which augmentation alone cannot invent. With ``code_evidence`` the mutual best match is ranked by
+``evidence`` (plain similarity, IDF-weighted tuple cosine, shared rare model codes) and a mutual
+best pair sharing a rare code with some token overlap is a pseudo-positive too: in product data
+the titles of one product differ across sources, its model number does not.
+
+Rarity (``informative_only``, from the lake's ``LakeStats``): a tuple made only of frequent
+values ("new york") gives no augmented positive, and pairs that agree only on frequent values
+are kept as negatives (random and hard) instead of being guarded away as likely duplicates, so
+the head learns that agreeing on a frequent value is weak evidence.
+
+Self-training (``self_train``, on by default): after the first fit, the head's confident
+mutual-best candidate pairs are added as pseudo-positives and the head is refit once.
 """
 from __future__ import annotations
 
@@ -34,6 +45,12 @@ POS, RANDOM_NEG, HARD_NEG, PSEUDO_POS = 0, 1, 2, 3
 _EDIT = FEATURE_NAMES.index("edit_sim")
 _TSET = FEATURE_NAMES.index("token_set")
 _PRESENT = FEATURE_NAMES.index("both_present")
+_TCOS = FEATURE_NAMES.index("tuple_idf_cosine")
+_EQUAL = FEATURE_NAMES.index("equal")
+_EVIDENCE = FEATURE_NAMES.index("equal_evidence")
+_INFORMATIVE = FEATURE_NAMES.index("pair_informative")
+_CODE_IDF = FEATURE_NAMES.index("code_match_idf")
+_CONFLICT = FEATURE_NAMES.index("code_conflict")
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,9 @@ class TrainParams:
     hard_negatives: int = 2
     fn_guard: float = 0.8
     pseudo_positives: bool = True
+    code_evidence: bool = True  # mine pseudo-positives / hard negatives with IDF and code evidence too
+    informative_only: bool = True  # no positives from tuples of only frequent values; see _informative
+    self_train: bool = True  # one self-training round: the head's confident mutual-best pairs as positives
     max_train_tuples: int = 2000
     val_fraction: float = 0.1
     finetune_encoder: bool = False
@@ -115,32 +135,69 @@ def guarded_hard_negatives(rows: Sequence[Sequence[str | None]], candidates: Seq
 
 
 def _mine(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple[int, int]],
-          featurizer: PairFeaturizer, fn_guard: float) -> tuple[dict[int, list[int]], list[tuple[int, int]]]:
-    """(hard negatives per tuple, pseudo-positive pairs): see the module docstring."""
+          featurizer: PairFeaturizer, fn_guard: float,
+          code_evidence: bool = False,
+          weak_negatives: bool = False) -> tuple[dict[int, list[int]], list[tuple[int, int]]]:
+    """(hard negatives per tuple, pseudo-positive pairs): see the module docstring.
+
+    ``code_evidence``: best matches are ranked by ``evidence`` (string similarity, IDF-weighted
+    tuple cosine and shared rare codes) instead of the plain similarity, and a mutual best pair
+    that shares a rare code (code IDF >= 0.5) with some token overlap (tuple IDF cosine >= 0.3)
+    is also a pseudo-positive and never a hard negative. ``weak_negatives``: blocking neighbours that
+    agree only weakly (``agree_on_frequent_only``) are hard negatives, never guarded.
+    """
     if not candidates:
         return {}, []
     ident = identifying_attribute(rows)
     feats = featurizer.features([rows[a] for a, _ in candidates], [rows[b] for _, b in candidates])
     sim = plain_similarity(feats)
+    if code_evidence:
+        rank = evidence(feats)
+        code_dup = (feats[:, 0, _CODE_IDF] >= 0.5) & (feats[:, 0, _TCOS] >= 0.3)
+    else:
+        rank = sim
+        code_dup = np.zeros(len(sim), dtype=bool)
     best: dict[int, tuple[float, int]] = {}
-    for (a, b), s in zip(candidates, sim):
+    for (a, b), s in zip(candidates, rank):
+        if s > best.get(a, (-9.0, -1))[0]:
+            best[a] = (float(s), b)
+        if s > best.get(b, (-9.0, -1))[0]:
+            best[b] = (float(s), a)
+    out: dict[int, list[tuple[float, int]]] = {}
+    pseudo: list[tuple[int, int]] = []
+    weak = agree_on_frequent_only(feats, weak_negatives)
+    for (a, b), s, r, f, cd, wk in zip(candidates, sim, rank, feats, code_dup, weak):
+        if not wk:
+            mutual = best[a][1] == b and best[b][1] == a
+            if mutual and (s >= fn_guard or cd):
+                pseudo.append((a, b))
+            if s >= fn_guard or mutual or cd:
+                continue
+            if f[ident, _PRESENT] > 0 and f[ident, _EDIT] >= 0.9:
+                continue
+        out.setdefault(a, []).append((float(r), b))
+        out.setdefault(b, []).append((float(r), a))
+    return {t: [u for _, u in sorted(v, reverse=True)] for t, v in out.items()}, pseudo
+
+
+def mutual_best_pairs(candidates: Sequence[tuple[int, int]], scores: np.ndarray, cut: float) -> list[tuple[int, int]]:
+    """Candidate pairs scored >= ``cut`` that are each other's best-scored candidate."""
+    best: dict[int, tuple[float, int]] = {}
+    for (a, b), s in zip(candidates, scores):
         if s > best.get(a, (-1.0, -1))[0]:
             best[a] = (float(s), b)
         if s > best.get(b, (-1.0, -1))[0]:
             best[b] = (float(s), a)
-    out: dict[int, list[tuple[float, int]]] = {}
-    pseudo: list[tuple[int, int]] = []
-    for (a, b), s, f in zip(candidates, sim, feats):
-        mutual = best[a][1] == b and best[b][1] == a
-        if mutual and s >= fn_guard:
-            pseudo.append((a, b))
-        if s >= fn_guard or mutual:
-            continue
-        if f[ident, _PRESENT] > 0 and f[ident, _EDIT] >= 0.9:
-            continue
-        out.setdefault(a, []).append((float(s), b))
-        out.setdefault(b, []).append((float(s), a))
-    return {t: [u for _, u in sorted(v, reverse=True)] for t, v in out.items()}, pseudo
+    return [(a, b) for (a, b), s in zip(candidates, scores)
+            if s >= cut and best[a][1] == b and best[b][1] == a]
+
+
+def evidence(feats: np.ndarray) -> np.ndarray:
+    """A label-free match evidence per pair, used only to mine training pairs: the mean of the
+    plain similarity and the IDF-weighted tuple cosine, plus the IDF of the rarest shared code,
+    minus 1 for a code conflict. ``feats``: (n, K, F)."""
+    return (0.5 * plain_similarity(feats) + 0.5 * feats[:, 0, _TCOS] + feats[:, 0, _CODE_IDF]
+            - feats[:, 0, _CONFLICT])
 
 
 def build_pairs(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple[int, int]],
@@ -154,8 +211,15 @@ def build_pairs(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple
     rng.shuffle(order)
     n_val = max(1, int(len(order) * params.val_fraction)) if len(order) >= 10 else 0
     val_anchors = set(order[:n_val])
+    informative = None
+    if params.informative_only:
+        informative = {t for t in usable if _informative(rows[t], featurizer)}
+        if len(informative) < 0.1 * len(usable):  # a lake of one-value rows: keep every anchor
+            informative = None
+    weak_on = informative is not None
     mine = params.hard_negatives or params.pseudo_positives
-    hard, pseudo = _mine(rows, candidates, featurizer, params.fn_guard) if mine else ({}, [])
+    hard, pseudo = (_mine(rows, candidates, featurizer, params.fn_guard, params.code_evidence, weak_on)
+                    if mine else ({}, []))
     if not params.hard_negatives:
         hard = {}
     all_ids = list(range(len(rows)))
@@ -163,7 +227,10 @@ def build_pairs(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple
     for t in usable:
         target = val if t in val_anchors else train
         anchor = list(rows[t])
-        copies = [augment_tuple(anchor, rng, params.augment) for _ in range(params.positives_per_tuple)]
+        if informative is not None and t not in informative:
+            copies = []  # only frequent values ("new york"): no evidence of identity, so no positive
+        else:
+            copies = [augment_tuple(anchor, rng, params.augment) for _ in range(params.positives_per_tuple)]
         for c in copies:
             target.add(anchor, c, 1.0, POS)
         others: list[int] = []
@@ -186,15 +253,43 @@ def build_pairs(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple
                 target = val if (a in val_anchors or b in val_anchors) else train
                 target.add(list(rows[a]), list(rows[b]), 1.0, PSEUDO_POS)
     # random negatives that are near-duplicates by plain similarity are dropped (the guard)
-    return _guard_random(train, featurizer, params.fn_guard), _guard_random(val, featurizer, params.fn_guard)
+    return (_guard_random(train, featurizer, params.fn_guard, weak_on),
+            _guard_random(val, featurizer, params.fn_guard, weak_on))
 
 
-def _guard_random(pairs: PairRows, featurizer: PairFeaturizer, fn_guard: float) -> PairRows:
+def agree_on_frequent_only(feats: np.ndarray, enabled: bool = True) -> np.ndarray:
+    """Per pair: weak agreement, evidence that never makes one entity. Either every attribute both
+    tuples fill holds the same value and that agreement is weak (``equal_evidence`` < 0.5, see
+    ``LakeStats.agreement_log_odds``: two rows holding only "new york"), or neither tuple
+    identifies an entity (``pair_informative`` < 0.5: "american" vs "american (new)"). All False
+    when not ``enabled``. ``feats``: (n, K, F)."""
+    if not enabled or not len(feats):
+        return np.zeros(len(feats), dtype=bool)
+    present = feats[:, :, _PRESENT] > 0
+    all_equal = np.where(present, feats[:, :, _EQUAL] > 0, True).all(1) & present.any(1)
+    return (all_equal & (feats[:, 0, _EVIDENCE] < 0.5)) | (feats[:, 0, _INFORMATIVE] < 0.5)
+
+
+def _informative(row: Sequence[str | None], featurizer: PairFeaturizer) -> bool:
+    """Whether an exact copy of this tuple elsewhere would be strong evidence of one entity
+    (``LakeStats.agreement_log_odds`` of all its values >= 0). A tuple of one value, or of
+    frequent values only (a flattened RDF row holding just "new york" or just a street), does
+    not identify an entity: no augmented positive is made from it (the gold of ccer D1 agrees)."""
+    return featurizer.informative(row)
+
+
+def _guard_random(pairs: PairRows, featurizer: PairFeaturizer, fn_guard: float,
+                  keep_weak: bool = False) -> PairRows:
+    """Drops random negatives that look like duplicates (plain similarity >= ``fn_guard``), except,
+    with ``keep_weak``, those whose shared attributes are all equal frequent values: they are
+    the negatives that teach the head that agreeing on "new york" alone is weak evidence."""
     idx = [i for i, k in enumerate(pairs.kinds) if k == RANDOM_NEG]
     if not idx:
         return pairs
-    sim = plain_similarity(featurizer.features([pairs.rows_a[i] for i in idx], [pairs.rows_b[i] for i in idx]))
-    drop = {i for i, s in zip(idx, sim) if s >= fn_guard}
+    feats = featurizer.features([pairs.rows_a[i] for i in idx], [pairs.rows_b[i] for i in idx])
+    sim = plain_similarity(feats)
+    frequent_only = agree_on_frequent_only(feats, keep_weak)
+    drop = {i for i, s, fo in zip(idx, sim, frequent_only) if s >= fn_guard and not fo}
     if not drop:
         return pairs
     out = PairRows()
@@ -391,6 +486,6 @@ def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: 
     return TrainResult(head, encoder, history, synth, best[1], time.perf_counter() - t0)
 
 
-__all__ = ["HARD_NEG", "POS", "PSEUDO_POS", "RANDOM_NEG", "PairRows", "TrainParams", "TrainResult", "ValueIndex", "build_pairs",
+__all__ = ["HARD_NEG", "POS", "PSEUDO_POS", "RANDOM_NEG", "PairRows", "TrainParams", "TrainResult", "ValueIndex", "agree_on_frequent_only", "build_pairs", "evidence", "mutual_best_pairs",
            "guarded_hard_negatives", "identifying_attribute", "make_embedder", "plain_similarity", "set_seeds",
            "train_head"]

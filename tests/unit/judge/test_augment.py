@@ -132,3 +132,11 @@ def test_augment_tuple_is_deterministic_under_a_seed() -> None:
     a = [augment_tuple(row, random.Random(7)) for _ in range(3)]
     b = [augment_tuple(row, random.Random(7)) for _ in range(3)]
     assert a == b
+
+
+def test_typos_never_touch_model_codes() -> None:
+    value = "sony KDL-40V4100 television"
+    for seed in range(40):
+        rng = random.Random(seed)
+        for op in (typo_substitute, typo_insert, typo_delete, typo_transpose):
+            assert "KDL-40V4100" in op(value, rng)

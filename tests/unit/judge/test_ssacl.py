@@ -73,6 +73,13 @@ def test_save_load_round_trip(lake, fitted, tmp_path) -> None:
     rescored = again.score(tuples, cands)  # no encoder needed: the values' vectors were saved
     assert np.allclose(rescored.frame["score"].to_numpy(), scored.frame["score"].to_numpy(), atol=1e-6)
     assert rescored.threshold == pytest.approx(scored.threshold)
+    # the lake frequencies behind the IDF/code features travel with the model
+    assert again.stats_lake_ == judge.stats_lake_ and again.stats_lake_.n_tuples == tuples.height
+    (tmp_path / "judge" / "lake_stats.json").unlink()
+    from tablefuse.errors import ModelError
+
+    with pytest.raises(ModelError):
+        SSACLJudge.load(tmp_path / "judge", device="cpu")
 
 
 def test_deterministic_under_a_seed(lake) -> None:
@@ -128,3 +135,16 @@ def test_finetune_encoder_option_runs_on_a_few_tuples(lake, tmp_path) -> None:
     assert (tmp_path / "ft" / "encoder" / "config.json").is_file()
     after = SSACLJudge.load(tmp_path / "ft", device="cpu").score(small, cs).frame["score"].to_numpy()
     assert np.allclose(before, after, atol=1e-5)
+
+
+def test_self_training_round_adds_real_pairs_and_still_separates(lake) -> None:
+    from judge_helpers import HashEncoder
+
+    _, _, truth = lake
+    params = TrainParams(epochs=4, hidden=32, batch_size=32, seed=0, self_train=True)
+    judge, scored = _fit(lake, HashEncoder(), params)
+    assert judge.stats_["self_training_positives"] > 0
+    f = scored.frame
+    is_dup = np.array([(a, b) in truth for a, b in zip(f["tid_a"], f["tid_b"])])
+    s = f["score"].to_numpy()
+    assert s[is_dup].mean() > 0.8 and s[~is_dup].mean() < 0.2
