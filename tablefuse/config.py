@@ -103,7 +103,7 @@ class JudgeConfig:
     ssacl_self_train: bool = True  # one self-training round (the head's confident mutual-best pairs), refit
     ssacl_max_train_tuples: int = 2000  # tuples sampled as training anchors (each costs encoder passes)
     ssacl_finetune_encoder: bool = False  # fine-tune the encoder too (slow on CPU)
-    ssacl_threshold_method: str = "auto"  # auto | synthetic | otsu (see judge/ssacl/threshold.py)
+    ssacl_threshold_method: str = "synthetic"  # synthetic | otsu | auto (mean of the two) (see judge/ssacl/threshold.py)
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,13 @@ class DiscoverConfig:
     method: str = "leiden"  # leiden (CPM) | leiden_modularity | louvain | components | cliques | label_propagation
     min_score: float | None = None  # None: use the judge's integrable flag
     seed: int = 0
-    resolution: float | None = None  # CPM density (leiden); None: 0.4 x judge threshold. Modularity ones: 1.0
+    resolution: float | None = None  # leiden: CPM charge per integrable pair; None: 0.4 x judge threshold. Modularity ones: 1.0
+    # leiden: charge per other node pair of a set (not judged, or judged below threshold); larger for
+    # noisier judges. None: classic CPM, charging `resolution` on every node pair (splits sparse true sets)
+    pair_penalty: float | None = 0.02
     split_below: float | None = 0.1  # post-check: split a set holding a pair scored below this; None: off
-    split_rule: str = "always"  # post-check: always cut such a pair apart | cheaper: only when cheaper than overruling it
+    postcheck: str = "auto"  # post-check: auto (lakes of several sources only) | always | never
+    split_rule: str = "cheaper"  # post-check: cheaper: cut only when the cut is cheaper than overruling the pair | always
     max_clique_component: int = 300  # cliques: larger components fall back to leiden (noted)
     iterations: int = 2  # leiden passes per component; negative: until stable (much slower)
 

@@ -4,7 +4,8 @@ The tuple graph is split into connected components once (scipy, linear time); ea
 of three or more tuples is handed to the method on its own igraph graph, so cost follows the
 component sizes and a component's result never depends on the rest of the graph. Components of
 one or two tuples are already final (an isolated tuple, or one integrable pair) and skip the
-algorithm. Afterwards the post-check splits sets holding a clearly non-integrable pair.
+algorithm. Afterwards the post-check (when ``split_below`` is set) splits sets holding a clearly
+non-integrable pair.
 
 Randomised igraph methods are seeded per component: igraph draws from a Python generator that
 we swap in (``random.Random(seed)``, reseeded before each component) and swap back to the
@@ -27,6 +28,7 @@ from ..frames import Membership, ScoredPairs, TupleTable
 from ._graph import (LEIDEN_ITERATIONS, RELATIVE_RESOLUTION, EdgeList, build_edges, component_labels, make_graph,
                      seeded_igraph, to_membership)
 from ._postcheck import RULES, notes_frame, split_conflicts
+POSTCHECK_MODES = ("auto", "always", "never")  # auto: lakes of several sources only (see _split_below)
 
 if TYPE_CHECKING:
     import igraph
@@ -46,7 +48,8 @@ class GraphDiscoverer:
 
     def __init__(self, min_score: float | None = None, seed: int = 0, resolution: float | None = None,
                  split_below: float | None = 0.1, max_clique_component: int = 300,
-                 iterations: int = LEIDEN_ITERATIONS, split_rule: str = "always"):
+                 iterations: int = LEIDEN_ITERATIONS, split_rule: str = "cheaper",
+                 pair_penalty: float | None = 0.02, postcheck: str = "auto"):
         self.min_score = min_score
         self.seed = seed
         self.resolution = resolution
@@ -54,12 +57,15 @@ class GraphDiscoverer:
         self.max_clique_component = max_clique_component
         self.iterations = iterations
         self.split_rule = split_rule
+        self.pair_penalty = pair_penalty
+        self.postcheck = postcheck
 
     @classmethod
     def from_config(cls, config: DiscoverConfig) -> Any:
         return cls(min_score=config.min_score, seed=config.seed, resolution=config.resolution,
                    split_below=config.split_below, max_clique_component=config.max_clique_component,
-                   iterations=config.iterations, split_rule=config.split_rule)
+                   iterations=config.iterations, split_rule=config.split_rule, pair_penalty=config.pair_penalty,
+                   postcheck=config.postcheck)
 
     @property
     def cpm_resolution(self) -> float:
@@ -86,6 +92,10 @@ class GraphDiscoverer:
             raise ConfigError(f"discover.resolution must be > 0, got {self.resolution}")
         if self.split_below is not None and not 0.0 <= self.split_below <= 1.0:
             raise ConfigError(f"discover.split_below must lie in [0, 1] or be unset, got {self.split_below}")
+        if self.pair_penalty is not None and not 0.0 <= self.pair_penalty <= 1.0:
+            raise ConfigError(f"discover.pair_penalty must lie in [0, 1] or be unset, got {self.pair_penalty}")
+        if self.postcheck not in POSTCHECK_MODES:
+            raise ConfigError(f"discover.postcheck must be one of {POSTCHECK_MODES}, got {self.postcheck!r}")
         if self.split_rule not in RULES:
             raise ConfigError(f"discover.split_rule must be one of {RULES}, got {self.split_rule!r}")
         if self.iterations == 0:
@@ -97,16 +107,34 @@ class GraphDiscoverer:
         """One set per tuple: integrable pairs -> graph -> per-component method -> post-check."""
         self._check_params()
         self.resolution_ = self._resolve_resolution(scored)
-        edges = build_edges(tuples, scored, self.min_score, self.split_below)
+        split_below = self._split_below(tuples)
+        edges = build_edges(tuples, scored, self.min_score, split_below)
         notes: list[Note] = []
         labels = self._labels(edges, notes)
-        if self.split_below is not None:
-            labels = split_conflicts(edges, labels, self.split_below, notes, self.cpm_resolution,
+        if split_below is not None:
+            labels = split_conflicts(edges, labels, split_below, notes, self.cpm_resolution,
                                      self.seed, self.iterations, self.split_rule)
         membership = to_membership(edges.tids, labels)
         if notes:
             membership = Membership(membership.frame, notes_frame(membership.frame, notes))
         return membership
+
+    def _split_below(self, tuples: TupleTable) -> float | None:
+        """The post-check's cut for this lake, or None when it is off.
+
+        ``auto`` runs it on lakes of several sources only, with the default rule ``cheaper`` (cut
+        a set only where its min cut weighs less than overruling the low pair). Measured from the
+        cached SSACL scores (pair F1 / set similarity, benchmarks/results/discovery.md): a
+        single-source (dirty) lake holds large sets whose many low-scored true pairs the
+        post-check tears apart (cora 0.851 / 0.558 without it, 0.846 / 0.516 with it), while
+        across sources it removes chained non-matches (D4 0.707 / 0.879 -> 0.728 / 0.897; the
+        example lake 0.955 / 0.973 -> 0.982 / 0.976).
+        """
+        if self.split_below is None or self.postcheck == "never":
+            return None
+        if self.postcheck == "auto" and tuples.frame["source"].n_unique() < 2:
+            return None
+        return self.split_below
 
     def _labels(self, edges: EdgeList, notes: list[Note]) -> np.ndarray:
         comp = component_labels(edges.n, edges.src, edges.dst)

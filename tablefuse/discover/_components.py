@@ -2,7 +2,7 @@
 
 Cheap and parameter-free, but one wrong edge merges two entities, which is why the community
 methods exist. Set ids are numbered by each set's smallest tid, so output is deterministic.
-The post-check (``split_below``) still applies; pass ``split_below=None`` for the raw closure.
+The post-check applies only when ``split_below`` is set (off by default: the raw closure).
 """
 from __future__ import annotations
 

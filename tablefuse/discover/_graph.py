@@ -20,9 +20,10 @@ from ..frames import Membership, ScoredPairs, TupleTable
 if TYPE_CHECKING:
     import igraph
 
-# Default CPM resolution as a fraction of the score scale (the judge's threshold, or min_score):
-# a tuple joins a set when its scores to the set exceed RELATIVE_RESOLUTION x threshold x the
-# set's size, i.e. links at threshold strength to 40% of the set. Relative, because judges put
+# Default CPM resolution as a fraction of the score scale (the judge's threshold, or min_score).
+# Default leiden charges it per judged integrable pair (a pair adds score - 0.4 x threshold);
+# classic CPM (pair_penalty=None) per node pair: a tuple joins a set when its scores to the set
+# exceed 0.4 x threshold x the set's size, i.e. links at threshold strength to 40% of the set. Relative, because judges put
 # their thresholds anywhere (0.25 ... 0.9) and an absolute 0.5 would forbid sets joined by
 # integrable scores below 0.5. Chosen by measurement: benchmarks/results/discovery.md.
 RELATIVE_RESOLUTION = 0.4

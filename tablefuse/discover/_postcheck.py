@@ -1,11 +1,13 @@
 """Post-check: no set may hold two tuples the judge called clearly different.
 
-A set holding a pair scored below ``split_below`` is split along its integrable edges:
+Opt-in (``split_below`` set; off by default since SSACL scores many true pairs near 0, see
+benchmarks/results/discovery.md). A set holding a pair scored below ``split_below`` is split
+along its integrable edges:
 
 * small parts (up to ``CUT_LIMIT`` tuples): an s-t minimum cut (capacity = score) between the two
   tuples, i.e. the cheapest set of integrable judgements to overrule so that they part; the side
   holding the second tuple becomes a new set, and the remaining conflicts are checked again.
-  ``rule="always"`` (the default) cuts every such pair apart. ``rule="cheaper"`` cuts only when
+  ``rule="always"`` (the default rule) cuts every such pair apart. ``rule="cheaper"`` cuts only when
   that is cheaper than overruling the low judgement itself (cut value < 1 - score), for judges
   that score some true matches near 0: SSACL scores a quarter of cora's true candidate pairs
   below 0.1, and there "cheaper" lifts Leiden's set similarity from 0.23 to 0.41; on DBLP-ACM

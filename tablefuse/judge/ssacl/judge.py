@@ -69,7 +69,7 @@ class SSACLJudge:
     """
 
     def __init__(self, params: TrainParams | None = None, threshold: float | None = None,
-                 threshold_method: str = "auto", model_dir: str | None = None, device: str = "auto",
+                 threshold_method: str = "synthetic", model_dir: str | None = None, device: str = "auto",
                  encoder=None, progress=None, score_batch_size: int = 2048):
         if threshold_method not in METHODS:
             raise ConfigError(f"judge.ssacl_threshold_method {threshold_method!r} unknown; choose from {METHODS}")

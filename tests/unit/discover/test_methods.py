@@ -11,7 +11,7 @@ from discover_helpers import clique, scored_of, sets_of, tuples_of
 from tablefuse.config import DiscoverConfig
 from tablefuse.discover import DISCOVERERS, MaximalCliques, make_discoverer
 from tablefuse.errors import ConfigError
-from tablefuse.frames import ScoredPairs
+from tablefuse.frames import ScoredPairs, TupleTable
 
 METHODS = sorted(DISCOVERERS)
 COMMUNITY = [m for m in METHODS if m != "components"]
@@ -119,8 +119,10 @@ def test_leiden_recovers_planted_sets_better_than_components() -> None:
 def test_cpm_resolution_is_the_density_a_set_must_exceed() -> None:
     # path 1-2-3 at 0.9: adding 3 to {1, 2} gains 0.9 (its score to the set) - resolution * 2 pairs
     scored = scored_of([(1, 2, 0.9), (2, 3, 0.9)])
-    assert sets_of(run("leiden", tuples_of([1, 2, 3]), scored, resolution=0.4).frame) == {frozenset({1, 2, 3})}
-    split = sets_of(run("leiden", tuples_of([1, 2, 3]), scored, resolution=0.5).frame)
+    # (classic CPM: pair_penalty=None charges the resolution on every node pair)
+    assert sets_of(run("leiden", tuples_of([1, 2, 3]), scored, resolution=0.4,
+                       pair_penalty=None).frame) == {frozenset({1, 2, 3})}
+    split = sets_of(run("leiden", tuples_of([1, 2, 3]), scored, resolution=0.5, pair_penalty=None).frame)
     assert len(split) == 2 and frozenset({2}) not in split
 
 
@@ -143,13 +145,35 @@ def test_clique_guard_falls_back_to_leiden_with_a_note() -> None:
         MaximalCliques(max_clique_component=2).fit_predict(tuples_of([1, 2]), scored_of([]))
 
 
+def test_post_check_auto_runs_on_multi_source_lakes_only() -> None:
+    # the same judged pairs as below: a dense set of 4 holding one pair scored 0.02
+    pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
+    one_source = tuples_of([1, 2, 3, 4])
+    two_sources = TupleTable(one_source.frame.with_columns(
+        pl.Series("source", ["a.csv", "b.csv", "a.csv", "b.csv"])), one_source.attributes)
+    # default postcheck="auto": a dirty single-source lake keeps the set, a multi-source lake splits it
+    rule = {"split_rule": "always"}  # cut whatever the min cut weighs (the default rule weighs it)
+    assert sets_of(run("leiden", one_source, scored_of(pairs), **rule).frame) == {frozenset({1, 2, 3, 4})}
+    assert sets_of(run("leiden", two_sources, scored_of(pairs), **rule).frame) == {
+        frozenset({1, 2, 3}), frozenset({4})}
+    assert sets_of(run("leiden", two_sources, scored_of(pairs), postcheck="never", **rule).frame) == {
+        frozenset({1, 2, 3, 4})}
+    assert sets_of(run("leiden", one_source, scored_of(pairs), postcheck="always", **rule).frame) == {
+        frozenset({1, 2, 3}), frozenset({4})}
+    # the default rule "cheaper": 4 is held by two 0.8 edges (cut 1.6) against one 0.02 pair
+    # (1 - 0.02 = 0.98 to overrule it), so the set stays whole even across sources
+    assert sets_of(run("leiden", two_sources, scored_of(pairs)).frame) == {frozenset({1, 2, 3, 4})}
+    with pytest.raises(ConfigError, match="postcheck"):
+        run("leiden", one_source, scored_of(pairs), postcheck="sometimes")
+
+
 def test_post_check_splits_a_set_holding_a_clearly_different_pair() -> None:
     # {1,2,3} strong; 4 joins via 1 and 2 (0.8 each) so Leiden keeps one dense set of 4,
     # but the judge scored 3-4 at 0.02: rule "always" cuts 4 off (min cut 1.6 < 1.8 around 3).
     pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
     tuples = tuples_of([1, 2, 3, 4])
     assert sets_of(run("leiden", tuples, scored_of(pairs), split_below=None).frame) == {frozenset({1, 2, 3, 4})}
-    m = run("leiden", tuples, scored_of(pairs))  # default rule: "always"
+    m = run("leiden", tuples, scored_of(pairs), split_below=0.1, postcheck="always", split_rule="always")  # default rule: "always"
     assert sets_of(m.frame) == {frozenset({1, 2, 3}), frozenset({4})}
     assert m.notes is not None and m.notes["set_id"].to_list() == [0, 1]
     note = m.notes["note"][0]
@@ -160,23 +184,23 @@ def test_post_check_keeps_a_pair_the_integrable_judgements_outweigh() -> None:
     # rule "cheaper": parting 3 and 4 would overrule 1.6 of integrable score, more than the 0.98
     # it costs to overrule their own 0.02: one set, no note.
     pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
-    kept = run("leiden", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_rule="cheaper")
+    kept = run("leiden", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_below=0.1, split_rule="cheaper", postcheck="always")
     assert sets_of(kept.frame) == {frozenset({1, 2, 3, 4})} and kept.notes is None
     # 4 hangs on one 0.8 edge: overruling it (0.8) is cheaper than overruling 0.02 (0.98): cut
     pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (3, 4, 0.02)]
-    cut = run("components", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_rule="cheaper")
+    cut = run("components", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_below=0.1, split_rule="cheaper", postcheck="always")
     assert sets_of(cut.frame) == {frozenset({1, 2, 3}), frozenset({4})}
     assert cut.notes is not None and "tids 3 and 4" in cut.notes["note"][0]
     # the default ("always") cuts in both cases
     pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
-    assert len(sets_of(run("components", tuples_of([1, 2, 3, 4]), scored_of(pairs)).frame)) == 2
+    assert len(sets_of(run("components", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_below=0.1, postcheck="always", split_rule="always").frame)) == 2
 
 
 def test_post_check_splits_components_and_repeats_until_clean() -> None:
     # a chain of three cliques; the two ends are judged different and so are the middle and the end
     pairs = (clique([1, 2, 3], 0.9) + clique([4, 5, 6], 0.9) + clique([7, 8, 9], 0.9)
              + [(3, 4, 0.6), (6, 7, 0.6), (1, 9, 0.01), (5, 9, 0.05)])
-    m = run("components", tuples_of(list(range(1, 10))), scored_of(pairs))
+    m = run("components", tuples_of(list(range(1, 10))), scored_of(pairs), split_below=0.1, postcheck="always", split_rule="always")
     assert sets_of(m.frame) == {frozenset({1, 2, 3, 4, 5, 6}), frozenset({7, 8, 9})} or \
         sets_of(m.frame) == {frozenset({1, 2, 3}), frozenset({4, 5, 6}), frozenset({7, 8, 9})}
     for a, b in ((1, 9), (5, 9)):
@@ -185,7 +209,8 @@ def test_post_check_splits_components_and_repeats_until_clean() -> None:
     assert m.notes is not None and m.notes.height >= 2
 
 
-@pytest.mark.parametrize("bad", [{"resolution": 0.0}, {"split_below": 1.5}, {"split_rule": "sometimes"}])
+@pytest.mark.parametrize("bad", [{"resolution": 0.0}, {"split_below": 1.5}, {"split_rule": "sometimes"},
+                                 {"pair_penalty": -0.1}])
 def test_invalid_options_raise_config_error(bad: dict) -> None:
     with pytest.raises(ConfigError):
         run("leiden", tuples_of([1, 2]), scored_of([]), **bad)
@@ -196,7 +221,7 @@ def test_post_check_repartitions_a_large_set_by_leiden(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(postcheck, "CUT_LIMIT", 4)  # the 10-tuple component counts as large
     scored = ScoredPairs(pl.concat([two_cliques_weak_bridge().frame, scored_of([(1, 10, 0.01)]).frame]), 0.5)
-    m = run("components", tuples_of(list(range(1, 11))), scored)
+    m = run("components", tuples_of(list(range(1, 11))), scored, split_below=0.1, postcheck="always", split_rule="always")
     assert sets_of(m.frame) == {frozenset(range(1, 6)), frozenset(range(6, 11))}
     assert m.notes is not None and m.notes["set_id"].to_list() == [0, 1]
     assert all("re-partitioned by leiden (CPM, resolution 0.2) into 2 sets" in n for n in m.notes["note"])
@@ -214,3 +239,50 @@ def test_default_resolution_follows_the_judge_threshold() -> None:
     louvain = make_discoverer(DiscoverConfig(method="louvain", resolution=1.0))
     louvain.fit_predict(tuples_of([1, 2, 3]), scored)
     assert louvain.resolution_ == pytest.approx(0.1)  # modularity resolution does not leak into CPM
+
+
+def sparse_true_set(seed: int, n: int = 60, links: int = 8, score: float = 0.9) -> list[tuple[int, int, float]]:
+    """One true set of ``n`` tuples as blocking sees it: each linked to ~``links`` random others."""
+    rng = np.random.default_rng(seed)
+    pairs = {(i, i + 1) for i in range(n - 1)}  # a path keeps it connected
+    while len(pairs) < n * links // 2:
+        a, b = sorted(rng.choice(n, 2, replace=False).tolist())
+        pairs.add((a, b))
+    return [(a, b, score) for a, b in sorted(pairs)]
+
+
+def test_default_leiden_keeps_a_large_sparse_true_set_whole() -> None:
+    # 60 tuples, ~8 judged pairs each (density 0.14): classic CPM at 0.4 x 0.5 = 0.2 per node
+    # pair splits it; charging the resolution on judged pairs only keeps it one set.
+    tids = list(range(60))
+    scored = scored_of(sparse_true_set(4))
+    m = run("leiden", tuples_of(tids), scored)
+    assert sets_of(m.frame) == {frozenset(tids)}
+    classic = run("leiden", tuples_of(tids), scored, pair_penalty=None)
+    assert len(sets_of(classic.frame)) > 1
+
+
+def test_two_sparse_sets_joined_by_weak_edges_are_kept_apart() -> None:
+    # two sparse 40-tuple sets bridged by three integrable 0.55 edges: components merge them,
+    # default leiden does not (the bridge gains 3 x 0.35, the merge costs ~1600 x 0.02)
+    left = sparse_true_set(5, n=40)
+    right = [(a + 40, b + 40, s) for a, b, s in sparse_true_set(6, n=40)]
+    scored = scored_of(left + right + [(0, 40, 0.55), (10, 55, 0.55), (20, 70, 0.55)])
+    tids = list(range(80))
+    assert len(sets_of(run("components", tuples_of(tids), scored).frame)) == 1
+    assert sets_of(run("leiden", tuples_of(tids), scored).frame) == {frozenset(range(40)), frozenset(range(40, 80))}
+
+
+def test_pair_penalty_is_what_separates_a_weak_bridge() -> None:
+    # without a charge on unjudged pairs the objective is components-like: the 0.55 bridge
+    # gains 0.55 - 0.2 > 0 and merges the cliques; the default 0.02 x 24 unjudged pairs does not
+    tuples = tuples_of(list(range(1, 11)))
+    assert sets_of(run("leiden", tuples, two_cliques_weak_bridge(), pair_penalty=0.0).frame) == {frozenset(range(1, 11))}
+    assert len(sets_of(run("leiden", tuples, two_cliques_weak_bridge()).frame)) == 2
+
+
+def test_default_has_no_post_check() -> None:
+    # a set held by strong judgements keeps a pair scored 0.02 (post-check is opt-in: split_below)
+    pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
+    m = make_discoverer(DiscoverConfig()).fit_predict(tuples_of([1, 2, 3, 4]), scored_of(pairs))
+    assert sets_of(m.frame) == {frozenset({1, 2, 3, 4})} and m.notes is None
