@@ -16,6 +16,8 @@ valid, not reproducible).
 """
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -118,6 +120,19 @@ class GraphDiscoverer:
         if notes:
             membership = Membership(membership.frame, notes_frame(membership.frame, notes))
         return membership
+
+    def settle(self, tuples: TupleTable) -> GraphDiscoverer:
+        """A copy whose post-check no longer depends on the tuples it is given.
+
+        A partitioned run (the Ray engine) hands each worker part of the lake, which may hold
+        fewer sources than the lake; settling ``auto`` on the whole lake first keeps the result
+        equal to one call on the whole graph.
+        """
+        if self.postcheck != "auto":
+            return self
+        twin = copy.copy(self)
+        twin.postcheck = "never" if self._split_below(tuples) is None else "always"
+        return twin
 
     def _split_below(self, tuples: TupleTable) -> float | None:
         """The post-check's cut for this lake, or None when it is off.

@@ -192,6 +192,8 @@ def discover_partitioned(engine: Engine, discoverer: Any, tuples: TupleTable, sc
     parts = _parts(engine, partitions, tuples.height)
     if parts == 1 or engine.name == "local":
         return discoverer.fit_predict(tuples, scored)
+    if hasattr(discoverer, "settle"):  # lake-wide choices (post-check by source count) made once
+        discoverer = discoverer.settle(tuples)
     comp = _components(tuples, scored, getattr(discoverer, "min_score", None))
     owner = comp.join(_balanced(comp, "comp", parts), on="comp").select("tid", PART)
     frames = _split(tuples, owner, parts)

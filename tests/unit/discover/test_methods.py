@@ -167,6 +167,21 @@ def test_post_check_auto_runs_on_multi_source_lakes_only() -> None:
         run("leiden", one_source, scored_of(pairs), postcheck="sometimes")
 
 
+def test_settle_fixes_the_post_check_on_the_whole_lake() -> None:
+    # a partition (Ray) may hold tuples of one source only; settled on the two-source lake, the
+    # post-check still runs there, as it would in one call on the whole lake
+    pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
+    part = tuples_of([1, 2, 3, 4])  # one source
+    lake = TupleTable(pl.concat([part.frame, tuples_of([5]).frame.with_columns(pl.lit("b.csv").alias("source"))]),
+                      part.attributes)
+    d = make_discoverer(DiscoverConfig(method="leiden", split_rule="always"))
+    assert sets_of(d.fit_predict(part, scored_of(pairs)).frame) == {frozenset({1, 2, 3, 4})}
+    settled = d.settle(lake)
+    assert settled.postcheck == "always" and d.postcheck == "auto"  # a copy; the original is untouched
+    assert sets_of(settled.fit_predict(part, scored_of(pairs)).frame) == {frozenset({1, 2, 3}), frozenset({4})}
+    assert d.settle(part).postcheck == "never"
+
+
 def test_post_check_splits_a_set_holding_a_clearly_different_pair() -> None:
     # {1,2,3} strong; 4 joins via 1 and 2 (0.8 each) so Leiden keeps one dense set of 4,
     # but the judge scored 3-4 at 0.02: rule "always" cuts 4 off (min cut 1.6 < 1.8 around 3).
