@@ -403,7 +403,12 @@ def _uptime() -> str:
 
 
 def _args(args: argparse.Namespace) -> dict[str, Any]:
-    return {k: v for k, v in vars(args).items()}
+    """The run's arguments, paths inside the repo relative to it (results name no machine's paths)."""
+    def rel(v: Any) -> Any:
+        if isinstance(v, str) and v.startswith(str(REPO) + "/"):
+            return str(Path(v).relative_to(REPO))
+        return v
+    return {k: rel(v) for k, v in vars(args).items()}
 
 
 def _f(x: Any) -> str:
