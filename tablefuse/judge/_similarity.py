@@ -74,21 +74,25 @@ def text_similarity(a: str, b: str) -> float:
 
 
 @dataclass(frozen=True)
-class _Value:
+class Prepared:
+    """A value ready for comparison: normalised text, its token set, its number if it is one."""
+
     text: str
+    tokens: frozenset[str]
     number: float | None
 
 
-def _prepare(raw: str | None) -> _Value | None:
+def prepare(raw: str | None) -> Prepared | None:
+    """None for a null or a value that normalises to nothing (nulls complement, never conflict)."""
     if raw is None:
         return None
     text = normalise(raw)
     if not text:
         return None
-    return _Value(text, parse_number(raw))
+    return Prepared(text, frozenset(text.split()), parse_number(raw))
 
 
-def value_similarity(a: _Value, b: _Value) -> float:
+def value_similarity(a: Prepared, b: Prepared) -> float:
     if a.number is not None and b.number is not None:
         return numeric_similarity(a.number, b.number)
     return text_similarity(a.text, b.text)
@@ -121,17 +125,17 @@ class SimilarityJudge:
         """Scores for aligned sequences of tids (the raw numbers behind ``score``)."""
         frame = tuples.frame
         index = {tid: i for i, tid in enumerate(frame["tid"].to_list())}
-        columns: list[list[_Value | None]] = []
+        columns: list[list[Prepared | None]] = []
         for attr in tuples.attributes:
-            cache: dict[str | None, _Value | None] = {}
+            cache: dict[str | None, Prepared | None] = {}
             col = []
             for raw in frame[attr].to_list():
                 if raw not in cache:
-                    cache[raw] = _prepare(raw)
+                    cache[raw] = prepare(raw)
                 col.append(cache[raw])
             columns.append(col)
         scores: list[float] = []
-        memo: dict[tuple[_Value, _Value], float] = {}
+        memo: dict[tuple[Prepared, Prepared], float] = {}
         for a, b in zip(tid_a, tid_b):
             ia, ib = index[a], index[b]
             total, shared = 0.0, 0
@@ -166,5 +170,5 @@ class SimilarityJudge:
                                                    "threshold_source": self.threshold_source})
 
 
-__all__ = ["DEFAULT_THRESHOLD", "SimilarityJudge", "normalise", "numeric_similarity", "parse_number",
-           "text_similarity"]
+__all__ = ["DEFAULT_THRESHOLD", "Prepared", "SimilarityJudge", "normalise", "numeric_similarity", "parse_number",
+           "prepare", "text_similarity"]

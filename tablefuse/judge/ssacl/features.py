@@ -7,13 +7,12 @@ also sees string features per attribute; these are computed here, in plain Pytho
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import math
 
 import numpy as np
 
-from .._similarity import normalise, numeric_similarity, parse_number
+from .._similarity import Prepared, numeric_similarity, prepare
 from .lakestats import LakeStats, code_tokens
 
 # per attribute, from the two values alone
@@ -39,24 +38,6 @@ TUPLE_FEATURES: tuple[str, ...] = ("tuple_idf_cosine", "code_shared", "code_matc
 FEATURE_NAMES: tuple[str, ...] = BASE_FEATURES + IDF_FEATURES + TUPLE_FEATURES
 N_FEATURES = len(FEATURE_NAMES)
 N_BASE = len(BASE_FEATURES)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A value ready for comparison: normalised text, its token set, its number if it is one."""
-
-    text: str
-    tokens: frozenset[str]
-    number: float | None
-
-
-def prepare(raw: str | None) -> Prepared | None:
-    if raw is None:
-        return None
-    text = normalise(raw)
-    if not text:
-        return None
-    return Prepared(text, frozenset(text.split()), parse_number(raw))
 
 
 def value_features(a: Prepared | None, b: Prepared | None) -> tuple[float, ...]:
