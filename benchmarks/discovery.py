@@ -43,6 +43,18 @@ METHODS = ("leiden", "leiden_modularity", "louvain", "label_propagation", "cliqu
 # judged pairs are cached outside the repo so reruns skip blocking + judging; "" disables
 _CACHE_ENV = os.environ.get("TABLEFUSE_DISCOVERY_CACHE", str(Path(tempfile.gettempdir()) / "tablefuse-discovery"))
 CACHE = Path(_CACHE_ENV) if _CACHE_ENV else None
+# (method, options) beside each method's defaults: the plain transitive closure (what Splink and Zingg
+# do), the default without each of its parts, the earlier default (classic CPM), and sources
+# declared duplicate-free (``unique_sources = all``, what a user of a clean-clean lake would set)
+VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("components", {"postcheck": "never", "unique_sources": "none"}),
+    ("leiden", {"unique_sources": "none"}),
+    ("leiden", {"postcheck": "never"}),
+    ("leiden", {"postcheck": "never", "unique_sources": "none"}),
+    ("leiden", {"pair_penalty": None, "postcheck": "never", "unique_sources": "none"}),
+    ("leiden", {"unique_sources": "all"}),
+    ("components", {"unique_sources": "all"}),
+)
 SWEEP = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)  # CPM resolution / judge threshold
 
 
@@ -187,19 +199,10 @@ def run_real(names: tuple[str, ...], sweep: bool, judge: str) -> tuple[list[dict
         for method in METHODS:
             rows.append({"dataset": name, **evaluate(tuples, scored, truth, method)})
             print(json.dumps(rows[-1]), file=sys.stderr)
-        # plain connected components (no post-check: what Splink and Zingg do) and Leiden without it
-        for method in ("components", "leiden"):
-            rows.append({"dataset": name, **evaluate(tuples, scored, truth, method, postcheck="never")})
-        # the earlier default (classic CPM on every node pair + post-check "always") and without post-check
-        rows.append({"dataset": name, **evaluate(tuples, scored, truth, "leiden", pair_penalty=None,
-                                                 postcheck="always", split_rule="always")})
-        rows.append({"dataset": name, **evaluate(tuples, scored, truth, "leiden", pair_penalty=None,
-                                                 postcheck="never")})
-        for method in ("leiden", "components"):  # the post-check forced on: always cut, or only when cheaper
-            rows.append({"dataset": name, **evaluate(tuples, scored, truth, method, postcheck="always",
-                                                     split_rule="always")})
-            rows.append({"dataset": name, **evaluate(tuples, scored, truth, method, postcheck="always",
-                                                     split_rule="cheaper")})
+        for method, options in VARIANTS:
+            if options.get("unique_sources") == "all" and tuples.frame["source"].n_unique() < 2:
+                continue  # declaring the only source duplicate-free would forbid every set
+            rows.append({"dataset": name, **evaluate(tuples, scored, truth, method, **options)})
         if sweep:
             for rel in SWEEP:
                 for penalty in (0.01, 0.02, 0.03, None):  # None: classic CPM (every node pair)
@@ -254,15 +257,17 @@ def synthetic_one(folder: Path, method: str, metrics: bool) -> dict[str, Any]:
     frame = pl.read_parquet(folder / "pairs.parquet")
     truth = pl.read_parquet(folder / "truth.parquet")
     n = truth.height
+    name, _, variant = method.partition(":")
+    # ":multi": the tuples come from 8 sources (tid mod 8), so the post-check and the source rule run
+    source = (pl.format("s{}", pl.col("tid") % 8) if variant == "multi" else pl.lit("synthetic")).alias("source")
     tuples = TupleTable(pl.DataFrame({"tid": np.arange(n, dtype=np.int64)}).with_columns(
-        pl.lit("synthetic").alias("source"), pl.col("tid").alias("source_row"),
+        source, pl.col("tid").alias("source_row"),
         pl.lit(None, dtype=pl.Utf8).alias("source_key")).select(TUPLE_META), ())
     scored = ScoredPairs(frame, 0.5)
     import igraph  # noqa: F401  (a one-off import, ~2 s: not part of the method's time)
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     t0, c0 = time.perf_counter(), time.process_time()
-    name, _, variant = method.partition(":")
     options: dict[str, Any] = {}  # "": the defaults; ":always"/":cheaper": post-check on; ":classic": CPM on all pairs
     if variant in ("always", "cheaper"):
         options = {"split_below": 0.1, "split_rule": variant}
@@ -323,29 +328,42 @@ def _table(rows: list[dict], cols: list[str]) -> str:
 
 
 def _label(r: dict) -> str:
-    name = r["method"] + (" classic CPM" if "pair_penalty" in r and r["pair_penalty"] is None else "")
+    tags = []
+    if "pair_penalty" in r and r["pair_penalty"] is None:
+        tags.append("classic CPM")
     mode = r.get("postcheck")
     if mode == "never" or ("split_below" in r and r["split_below"] is None):
-        return name + " (no post-check)"
-    if mode == "always" or "split_below" in r:
-        return name + (" + post-check (rule always)" if r.get("split_rule") == "always" else " + post-check (rule cheaper)")
-    return name
+        tags.append("no post-check")
+    elif mode == "always" or "split_below" in r:
+        tags.append(f"post-check always (rule {r.get('split_rule', 'cheaper')})")
+    rule = r.get("unique_sources")
+    if rule is not None:
+        tags.append({"none": "no source rule", "all": "sources declared duplicate-free",
+                     "judged": "source rule on any lake"}.get(rule, f"unique_sources {rule}"))
+    return r["method"] + (f" ({', '.join(tags)})" if tags else "")
 
 
 def _is_default(r: dict) -> bool:
-    return not any(k in r for k in ("split_below", "split_rule", "pair_penalty", "resolution", "postcheck"))
+    return not any(k in r for k in OPTION_KEYS)
+
+
+OPTION_KEYS = ("split_below", "split_rule", "pair_penalty", "resolution", "postcheck", "unique_sources")
+
+
+def _is_plain_components(r: dict) -> bool:
+    return (r["method"] == "components" and r.get("postcheck") == "never" and r.get("unique_sources") == "none"
+            and not any(k in r for k in ("split_rule", "pair_penalty", "resolution")))
 
 
 def target_check(real: list[dict]) -> list[dict]:
-    """Per dataset: does the default beat plain connected components (no post-check: what Splink
-    and Zingg do) on pairwise F1 and set similarity? The best components variant (post-check
-    included) is shown beside it for reference."""
+    """Per dataset: does the default beat plain connected components (no post-check, no source
+    rule: what Splink and Zingg do) on pairwise F1 and set similarity? The best components
+    variant (post-check and source rule included) is shown beside it for reference."""
     out = []
     for d in dict.fromkeys(r["dataset"] for r in real):
         rows = [r for r in real if r["dataset"] == d]
         lei = next((r for r in rows if r["method"] == "leiden" and _is_default(r)), None)
-        plain = next((r for r in rows if r["method"] == "components" and r.get("postcheck") == "never"
-                      and not any(k in r for k in ("split_rule", "pair_penalty", "resolution"))), None)
+        plain = next((r for r in rows if _is_plain_components(r)), None)
         coms = [r for r in rows if r["method"] == "components"]
         if lei is None or plain is None:
             continue
@@ -370,7 +388,7 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
                   _table(rows, ["dataset", "method", "precision", "recall", "f1", "set_similarity", "ari",
                                 "sets", "true_sets", "notes", "seconds"]), ""]
     if report.get("real"):
-        lines += ["## Target: default (leiden, judged-pair CPM, post-check on multi-source lakes) vs plain connected components", "",
+        lines += ["## Target: default (leiden, judged-pair CPM, post-check and source rule on multi-source lakes) vs plain connected components", "",
                   _table(target_check(report["real"]),
                          ["dataset", "leiden_f1", "components_f1", "leiden_set_similarity", "components_set_similarity",
                           "beats", "best_components_variant_f1", "best_components_variant_set_similarity"]), ""]
@@ -460,8 +478,9 @@ def main() -> None:
     parser.add_argument("--datasets", default=",".join(REAL))
     parser.add_argument("--nodes", type=int, default=1_000_000)
     parser.add_argument("--edges", type=int, default=5_000_000)
-    parser.add_argument("--synthetic-methods", default=",".join((*METHODS, "leiden:classic", "components:always")),
+    parser.add_argument("--synthetic-methods", default=",".join((*METHODS, "leiden:classic", "components:always", "leiden:multi")),
                         help="comma list; defaults unless ':always' / ':cheaper' (post-check at 0.1 with that rule), "
+                             "':multi' (tuples from 8 sources: post-check and source rule on), "
                              "':nosplit' (post-check off), ':classic' (leiden: CPM on every node pair + post-check)")
     parser.add_argument("--timeout", type=int, default=600)
     parser.add_argument("--findings", type=Path, default=None,

@@ -120,6 +120,10 @@ class DiscoverConfig:
     split_below: float | None = 0.1  # post-check: split a set holding a pair scored below this; None: off
     postcheck: str = "auto"  # post-check: auto (lakes of several sources only) | always | never
     split_rule: str = "cheaper"  # post-check: cheaper: cut only when the cut is cheaper than overruling the pair | always
+    # source rule (see discover/_sources.py): auto: on lakes of several sources, two tuples of one source
+    # share a set only where the judge linked them directly (no chaining through other sources);
+    # judged: the same on any lake; all: every source is duplicate-free (clean-clean linking); none: off; or a list of duplicate-free sources
+    unique_sources: str | tuple[str, ...] = "auto"
     max_clique_component: int = 300  # cliques: larger components fall back to leiden (noted)
     iterations: int = 2  # leiden passes per component; negative: until stable (much slower)
 

@@ -5,6 +5,7 @@ hands the ``RunResult`` to the store when a database path is given.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import resource
 import time
@@ -16,7 +17,7 @@ from typing import TypeVar
 from . import __version__
 from .align import align, union
 from .block import make_blocker
-from .config import TablefuseConfig
+from .config import DiscoverConfig, TablefuseConfig
 from .discover import make_discoverer
 from .encoders import make_encoder, save_store_cache
 from .engines import (PER_SET_RESOLVERS, discover_partitioned, make_engine, resolve_partitioned,
@@ -87,7 +88,7 @@ class Pipeline:
                                  candidates.frame.height, lambda s: int(s.frame["integrable"].sum()),
                                  lambda s: f"{int(s.frame['integrable'].sum())} integrable of {s.frame.height}")
             scored.validate()
-            discoverer = make_discoverer(cfg.discover)
+            discoverer = make_discoverer(_discover_config(cfg))
             membership = self._stage("discover", stats,
                                      lambda: discover_partitioned(engine, discoverer, tuples, scored, parts),
                                      scored.frame.height, lambda m: m.frame["set_id"].n_unique(),
@@ -137,6 +138,15 @@ def _align_encoder(encoder):
 def judge_dir(db_path: str | Path) -> Path:
     """Where a run's trained judge is saved: a folder beside the DuckDB file."""
     return Path(f"{db_path}.judge")
+
+
+def _discover_config(cfg: TablefuseConfig) -> DiscoverConfig:
+    """The discover section, with ``unique_sources = auto`` read as ``all`` when blocking was told
+    the lake is clean-clean (``block.cross_source_only``): the user has declared that no source
+    lists an entity twice, so no set may hold two tuples of one source."""
+    if cfg.block.cross_source_only and cfg.discover.unique_sources == "auto":
+        return dataclasses.replace(cfg.discover, unique_sources="all")
+    return cfg.discover
 
 
 def _resolve_config(cfg: TablefuseConfig, db_path: str | Path | None):

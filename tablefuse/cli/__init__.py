@@ -69,6 +69,7 @@ def integrate(
     judge: Optional[str] = typer.Option(None, "--judge", help="Pairwise judge (judge.method), e.g. ssacl or similarity."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Judge decision threshold in [0,1] (default: chosen without labels)."),
     discover: Optional[str] = typer.Option(None, "--discover", help="Set discovery method (discover.method)."),
+    unique_sources: Optional[str] = typer.Option(None, "--unique-sources", help="Source rule (discover.unique_sources): auto, judged, all (no source lists an entity twice), none, or a comma list of duplicate-free sources."),
     resolve: Optional[str] = typer.Option(None, "--resolve", help="Conflict resolver (resolve.method)."),
     engine: Optional[str] = typer.Option(None, "--engine", help="Where the heavy stages run: local (default) or ray."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (with --engine ray); none: a local cluster on 127.0.0.1."),
@@ -88,7 +89,7 @@ def integrate(
             align={"mapping_file": str(mapping) if mapping else None},
             block={"method": block},
             judge={"method": judge, "threshold": threshold},
-            discover={"method": discover},
+            discover={"method": discover, "unique_sources": _unique_sources(unique_sources)},
             resolve={"method": resolve},
             engine={"name": engine, "ray_address": ray_address, "encoder": encoder},
         )
@@ -114,6 +115,17 @@ def integrate(
         from ..truth import evaluate
 
         _print_quality(out, evaluate(result, truth_obj))
+
+
+def _unique_sources(value: Optional[str]) -> str | tuple[str, ...] | None:
+    """``--unique-sources``: a mode name, or a comma list of source names (relative paths)."""
+    if value is None:
+        return None
+    from ..discover import UNIQUE_SOURCE_MODES
+
+    if value in UNIQUE_SOURCE_MODES:
+        return value
+    return tuple(name.strip() for name in value.split(",") if name.strip())
 
 
 def _print_summary(out: Console, result, db: Path) -> None:

@@ -13,6 +13,7 @@ from ..frames import Membership, ScoredPairs, TupleTable
 from ._cliques import MaximalCliques
 from ._community import LabelPropagation, Leiden, LeidenModularity, Louvain
 from ._components import ConnectedComponents
+from ._sources import UNIQUE_SOURCE_MODES
 
 
 class Discoverer(Protocol):
@@ -33,4 +34,4 @@ def make_discoverer(config: DiscoverConfig) -> Discoverer:
 
 
 __all__ = ["DISCOVERERS", "ConnectedComponents", "Discoverer", "LabelPropagation", "Leiden",
-           "LeidenModularity", "Louvain", "MaximalCliques", "make_discoverer"]
+           "LeidenModularity", "Louvain", "MaximalCliques", "UNIQUE_SOURCE_MODES", "make_discoverer"]

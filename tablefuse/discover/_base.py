@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import polars as pl
 
 from ..config import DiscoverConfig
 from ..errors import ConfigError
@@ -30,6 +31,7 @@ from ..frames import Membership, ScoredPairs, TupleTable
 from ._graph import (LEIDEN_ITERATIONS, RELATIVE_RESOLUTION, EdgeList, build_edges, component_labels, make_graph,
                      seeded_igraph, to_membership)
 from ._postcheck import RULES, notes_frame, split_conflicts
+from ._sources import UNIQUE_SOURCE_MODES, regroup_same_source
 POSTCHECK_MODES = ("auto", "always", "never")  # auto: lakes of several sources only (see _split_below)
 
 if TYPE_CHECKING:
@@ -51,7 +53,8 @@ class GraphDiscoverer:
     def __init__(self, min_score: float | None = None, seed: int = 0, resolution: float | None = None,
                  split_below: float | None = 0.1, max_clique_component: int = 300,
                  iterations: int = LEIDEN_ITERATIONS, split_rule: str = "cheaper",
-                 pair_penalty: float | None = 0.02, postcheck: str = "auto"):
+                 pair_penalty: float | None = 0.02, postcheck: str = "auto",
+                 unique_sources: str | tuple[str, ...] = "auto"):
         self.min_score = min_score
         self.seed = seed
         self.resolution = resolution
@@ -61,13 +64,14 @@ class GraphDiscoverer:
         self.split_rule = split_rule
         self.pair_penalty = pair_penalty
         self.postcheck = postcheck
+        self.unique_sources = unique_sources
 
     @classmethod
     def from_config(cls, config: DiscoverConfig) -> Any:
         return cls(min_score=config.min_score, seed=config.seed, resolution=config.resolution,
                    split_below=config.split_below, max_clique_component=config.max_clique_component,
                    iterations=config.iterations, split_rule=config.split_rule, pair_penalty=config.pair_penalty,
-                   postcheck=config.postcheck)
+                   postcheck=config.postcheck, unique_sources=config.unique_sources)
 
     @property
     def cpm_resolution(self) -> float:
@@ -100,6 +104,9 @@ class GraphDiscoverer:
             raise ConfigError(f"discover.postcheck must be one of {POSTCHECK_MODES}, got {self.postcheck!r}")
         if self.split_rule not in RULES:
             raise ConfigError(f"discover.split_rule must be one of {RULES}, got {self.split_rule!r}")
+        if isinstance(self.unique_sources, str) and self.unique_sources not in UNIQUE_SOURCE_MODES:
+            raise ConfigError(f"discover.unique_sources must be one of {UNIQUE_SOURCE_MODES} or a list of source "
+                              f"names, got {self.unique_sources!r}")
         if self.iterations == 0:
             raise ConfigError("discover.iterations must be positive, or negative for 'until stable'")
         if self.max_clique_component < 3:
@@ -116,6 +123,9 @@ class GraphDiscoverer:
         if split_below is not None:
             labels = split_conflicts(edges, labels, split_below, notes, self.cpm_resolution,
                                      self.seed, self.iterations, self.split_rule)
+        rule = self._source_rule(tuples)
+        if rule is not None:
+            labels = regroup_same_source(edges, labels, *rule, notes)
         membership = to_membership(edges.tids, labels)
         if notes:
             membership = Membership(membership.frame, notes_frame(membership.frame, notes))
@@ -128,11 +138,43 @@ class GraphDiscoverer:
         fewer sources than the lake; settling ``auto`` on the whole lake first keeps the result
         equal to one call on the whole graph.
         """
-        if self.postcheck != "auto":
-            return self
+        self._check_params()
         twin = copy.copy(self)
-        twin.postcheck = "never" if self._split_below(tuples) is None else "always"
+        if self.postcheck == "auto":
+            twin.postcheck = "never" if self._split_below(tuples) is None else "always"
+        if self.unique_sources == "auto":
+            twin.unique_sources = "none" if tuples.frame["source"].n_unique() < 2 else "judged"
+        elif not isinstance(self.unique_sources, str):
+            unknown = sorted(set(self.unique_sources) - set(tuples.frame["source"].unique().to_list()))
+            if unknown:
+                raise ConfigError(f"discover.unique_sources names source(s) not in the lake: {unknown}")
         return twin
+
+    def _source_rule(self, tuples: TupleTable) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+        """(source code per node in tid order, strict flag per code, source names), or None when
+        the source rule is off for this lake (see ``_sources.py``).
+
+        ``auto`` applies to lakes of several sources only: in a single-source (dirty) lake every
+        tuple shares its source, and the rule would demand that the judge link every pair of a
+        set directly, tearing apart large entities whose pairs blocking never proposed (cora).
+        ``judged`` applies the same rule to any lake (``auto`` settles to it on a multi-source lake).
+        """
+        mode = self.unique_sources
+        if mode == "none" or tuples.height == 0:
+            return None
+        sources = tuples.frame.sort("tid")["source"]
+        names = sorted(sources.unique().to_list())
+        if mode == "auto" and len(names) < 2:
+            return None
+        codes = sources.replace_strict(names, list(range(len(names))), return_dtype=pl.Int64).to_numpy()
+        if mode == "all":
+            strict = np.ones(len(names), dtype=bool)
+        elif isinstance(mode, str):  # auto / judged
+            strict = np.zeros(len(names), dtype=bool)
+        else:
+            declared = set(mode)
+            strict = np.array([name in declared for name in names], dtype=bool)
+        return codes, strict, names
 
     def _split_below(self, tuples: TupleTable) -> float | None:
         """The post-check's cut for this lake, or None when it is off.
