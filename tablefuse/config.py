@@ -118,7 +118,7 @@ class DiscoverConfig:
     # noisier judges. None: classic CPM, charging `resolution` on every node pair (splits sparse true sets)
     pair_penalty: float | None = 0.02
     split_below: float | None = 0.1  # post-check: split a set holding a pair scored below this; None: off
-    postcheck: str = "auto"  # post-check: auto (lakes of several sources only) | always | never
+    postcheck: str = "never"  # post-check: never (default: the source rule does its job better, see discover/_base.py) | auto (lakes of several sources only) | always
     split_rule: str = "cheaper"  # post-check: cheaper: cut only when the cut is cheaper than overruling the pair | always
     # source rule (see discover/_sources.py): auto: on lakes of several sources, two tuples of one source
     # share a set only where the judge linked them directly (no chaining through other sources);

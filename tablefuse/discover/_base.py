@@ -53,7 +53,7 @@ class GraphDiscoverer:
     def __init__(self, min_score: float | None = None, seed: int = 0, resolution: float | None = None,
                  split_below: float | None = 0.1, max_clique_component: int = 300,
                  iterations: int = LEIDEN_ITERATIONS, split_rule: str = "cheaper",
-                 pair_penalty: float | None = 0.02, postcheck: str = "auto",
+                 pair_penalty: float | None = 0.02, postcheck: str = "never",
                  unique_sources: str | tuple[str, ...] = "auto"):
         self.min_score = min_score
         self.seed = seed
@@ -179,13 +179,14 @@ class GraphDiscoverer:
     def _split_below(self, tuples: TupleTable) -> float | None:
         """The post-check's cut for this lake, or None when it is off.
 
-        ``auto`` runs it on lakes of several sources only, with the default rule ``cheaper`` (cut
-        a set only where its min cut weighs less than overruling the low pair). Measured from the
-        cached SSACL scores (pair F1 / set similarity, benchmarks/results/discovery.md): a
-        single-source (dirty) lake holds large sets whose many low-scored true pairs the
-        post-check tears apart (cora 0.851 / 0.558 without it, 0.846 / 0.516 with it), while
-        across sources it removes chained non-matches (D4 0.707 / 0.879 -> 0.728 / 0.897; the
-        example lake 0.955 / 0.973 -> 0.982 / 0.976).
+        Off by default (``never``). ``auto`` runs it on lakes of several sources only, with the
+        rule ``cheaper`` (cut a set only where its min cut weighs less than overruling the low
+        pair): a single-source (dirty) lake holds large sets whose many low-scored true pairs it
+        tears apart (cora). Across sources it used to remove chained non-matches (D4 pair F1
+        0.707 -> 0.728), but the source rule (``unique_sources``) now cuts those chains where they
+        start, and on top of it the post-check gains little and loses more (SSACL scores, pair F1
+        / set similarity with vs without it: D4 +0.002 / +0.002, D2 -0.018 / -0.017, D3 -0.014 /
+        +0.006, the example lake -0.005 / -0.015; benchmarks/results/discovery.md).
         """
         if self.split_below is None or self.postcheck == "never":
             return None

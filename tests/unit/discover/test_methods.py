@@ -151,14 +151,16 @@ def test_post_check_auto_runs_on_multi_source_lakes_only() -> None:
     one_source = tuples_of([1, 2, 3, 4])
     two_sources = TupleTable(one_source.frame.with_columns(
         pl.Series("source", ["a.csv", "b.csv", "a.csv", "b.csv"])), one_source.attributes)
-    # default postcheck="auto": a dirty single-source lake keeps the set, a multi-source lake splits it
-    rule = {"split_rule": "always"}  # cut whatever the min cut weighs (the default rule weighs it)
+    # postcheck="auto": a dirty single-source lake keeps the set, a multi-source lake splits it
+    rule = {"split_rule": "always", "postcheck": "auto", "unique_sources": "none"}  # cut whatever the min cut weighs (the default rule weighs it)
     assert sets_of(run("leiden", one_source, scored_of(pairs), **rule).frame) == {frozenset({1, 2, 3, 4})}
     assert sets_of(run("leiden", two_sources, scored_of(pairs), **rule).frame) == {
         frozenset({1, 2, 3}), frozenset({4})}
-    assert sets_of(run("leiden", two_sources, scored_of(pairs), postcheck="never", **rule).frame) == {
+    assert sets_of(run("leiden", two_sources, scored_of(pairs), **{**rule, "postcheck": "never"}).frame) == {
         frozenset({1, 2, 3, 4})}
-    assert sets_of(run("leiden", one_source, scored_of(pairs), postcheck="always", **rule).frame) == {
+    assert sets_of(run("leiden", two_sources, scored_of(pairs), unique_sources="none").frame) == {
+        frozenset({1, 2, 3, 4})}  # the default: no post-check
+    assert sets_of(run("leiden", one_source, scored_of(pairs), **{**rule, "postcheck": "always"}).frame) == {
         frozenset({1, 2, 3}), frozenset({4})}
     # the default rule "cheaper": 4 is held by two 0.8 edges (cut 1.6) against one 0.02 pair
     # (1 - 0.02 = 0.98 to overrule it), so the set stays whole even across sources
@@ -174,7 +176,7 @@ def test_settle_fixes_the_post_check_on_the_whole_lake() -> None:
     part = tuples_of([1, 2, 3, 4])  # one source
     lake = TupleTable(pl.concat([part.frame, tuples_of([5]).frame.with_columns(pl.lit("b.csv").alias("source"))]),
                       part.attributes)
-    d = make_discoverer(DiscoverConfig(method="leiden", split_rule="always"))
+    d = make_discoverer(DiscoverConfig(method="leiden", split_rule="always", postcheck="auto"))
     assert sets_of(d.fit_predict(part, scored_of(pairs)).frame) == {frozenset({1, 2, 3, 4})}
     settled = d.settle(lake)
     assert settled.postcheck == "always" and d.postcheck == "auto"  # a copy; the original is untouched
