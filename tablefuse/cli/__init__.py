@@ -50,11 +50,37 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     logging.getLogger("tablefuse").setLevel(level)
 
 
-def build_config(config_file: Optional[Path], **overrides: dict) -> TablefuseConfig:
-    """The config file (if any) with command-line options on top."""
+def build_config(config_file: Optional[Path], settings: Optional[list[str]] = None, **overrides: dict) -> TablefuseConfig:
+    """The config file (if any), then ``--set section.option=value`` settings, then the named
+    command-line options on top."""
     cfg = load_config(config_file) if config_file else TablefuseConfig()
+    if settings:
+        cfg = cfg.with_overrides(**parse_settings(settings))
     sections = {k: {kk: vv for kk, vv in v.items() if vv is not None} for k, v in overrides.items()}
     return cfg.with_overrides(**{k: v for k, v in sections.items() if v})
+
+
+def parse_settings(settings: list[str]) -> dict[str, dict]:
+    """``["block.top_k=30", "block.blockers=['token']"]`` -> ``{"block": {"top_k": 30, ...}}``.
+
+    A value is read as a TOML value (``true``, ``30``, ``0.5``, ``["a", "b"]``, ``"text"``) and
+    otherwise kept as a plain string; the config then checks its type, so a wrong one fails with
+    the option's name.
+    """
+    import tomllib
+
+    out: dict[str, dict] = {}
+    for item in settings:
+        key, sep, raw = item.partition("=")
+        section, dot, option = key.strip().partition(".")
+        if not sep or not dot or not section or not option:
+            raise ConfigError(f"--set {item!r}: expected section.option=value, e.g. block.top_k=30")
+        try:
+            value = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        out.setdefault(section, {})[option] = value
+    return out
 
 
 @app.command()
@@ -62,6 +88,7 @@ def integrate(
     lake_dir: Path = typer.Argument(..., help="Folder of tables (CSV/TSV/any delimiter, Parquet, JSON, NDJSON), read recursively."),
     db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="DuckDB file to write; a re-run replaces the latest run atomically."),
     config: Optional[Path] = typer.Option(None, "--config", help="TOML or YAML config file with sections [ingest], [align], [block], [judge], [discover], [resolve]."),
+    settings: Optional[list[str]] = typer.Option(None, "--set", help="Any config option as section.option=value (a TOML value), e.g. --set block.cross_source_only=true; repeatable; named options below win."),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="Column mapping file (source column -> attribute); always overrides automatic alignment."),
     skip_bad: Optional[bool] = typer.Option(None, "--skip-bad/--no-skip-bad", help="Skip bad files and rows (each recorded in the store) instead of stopping with exit code 2."),
     exclude: Optional[list[str]] = typer.Option(None, "--exclude", help="Glob of lake files to leave out (relative path or file name, e.g. gt.csv); repeatable."),
@@ -85,6 +112,7 @@ def integrate(
     try:
         cfg = build_config(
             config,
+            settings,
             ingest={"skip_bad": skip_bad, "exclude": tuple(exclude) if exclude else None},
             align={"mapping_file": str(mapping) if mapping else None},
             block={"method": block},
@@ -258,6 +286,7 @@ def block_cmd(
     db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="tablefuse DuckDB store (its tuples are blocked again)."),
     config: Optional[Path] = typer.Option(None, "--config", help="Config file; its [block] section picks the blockers."),
     method: Optional[str] = typer.Option(None, "--method", help="Blocking method (block.method): token, qgram, embedding, union."),
+    settings: Optional[list[str]] = typer.Option(None, "--set", help="Any config option as section.option=value, e.g. --set block.top_k=30; repeatable."),
     truth: Optional[Path] = typer.Option(None, "--truth", help="Ground-truth folder: also report pair completeness."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
@@ -266,7 +295,7 @@ def block_cmd(
     try:
         from ..block import make_blocker, report
 
-        cfg = build_config(config, block={"method": method})
+        cfg = build_config(config, settings, block={"method": method})
         tuples = _stored_tuples(db)
         candidates = make_blocker(cfg.block).candidates(tuples)
         gold = None

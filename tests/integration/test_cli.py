@@ -175,3 +175,50 @@ def test_judge_command_without_saved_judge_exits_3(tmp_path):
     res = runner.invoke(app, ["judge", "--db", str(db)])
     assert res.exit_code == 3
     assert "no saved judge" in res.output
+
+
+def test_set_reaches_any_config_option_and_bad_ones_exit_2(tmp_path):
+    from tablefuse.cli import parse_settings
+
+    assert parse_settings(["block.top_k=30", "block.cross_source_only=true", "block.blockers=['token']",
+                           "discover.unique_sources=a.csv", "judge.threshold=0.7"]) == {
+        "block": {"top_k": 30, "cross_source_only": True, "blockers": ["token"]},
+        "discover": {"unique_sources": "a.csv"}, "judge": {"threshold": 0.7}}
+    lake = _write_lake(tmp_path / "lake")
+    db = tmp_path / "out.duckdb"
+    res = runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(db), "-q",
+                              "--set", "block.cross_source_only=true", "--set", "discover.method=components"])
+    assert res.exit_code == 0, res.output
+    con = duckdb.connect(str(db), read_only=True)
+    config = json.loads(con.sql("SELECT config FROM runs").fetchall()[0][0])
+    pairs = con.sql("SELECT a.source AS sa, b.source AS sb FROM candidates c JOIN tuples a ON a.tid = c.tid_a "
+                    "JOIN tuples b ON b.tid = c.tid_b").pl()
+    con.close()
+    assert config["block"]["cross_source_only"] is True and config["discover"]["method"] == "components"
+    assert pairs.height > 0 and (pairs["sa"] != pairs["sb"]).all()  # the setting reached the blocker
+    for bad, named in ((["--set", "block.top_k=many"], "block.top_k"), (["--set", "block.nope=1"], "nope"),
+                       (["--set", "top_k=3"], "section.option=value")):
+        res = runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(tmp_path / "x.duckdb"),
+                                  *bad])
+        assert res.exit_code == 2 and named in res.output, res.output
+
+
+def test_unique_sources_all_keeps_each_table_once_per_set(tmp_path):
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    # a.csv lists two different cafes that look alike; b.csv lists one of them
+    (lake / "a.csv").write_text("name,city\nBlue Door Cafe,Springfield\nBlue Door Cafe II,Springfield\n")
+    (lake / "b.csv").write_text("name,city\nBlue Door Cafe,Springfield\n")
+    db = tmp_path / "out.duckdb"
+    res = runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--threshold", "0.3",
+                              "--db", str(db), "-q", "--unique-sources", "all"])
+    assert res.exit_code == 0, res.output
+    con = duckdb.connect(str(db), read_only=True)
+    per_set = con.sql("SELECT m.set_id, t.source, count(*) AS n FROM membership m JOIN tuples t USING (tid) "
+                      "GROUP BY ALL").pl()
+    linked = con.sql("SELECT count(*) FROM pairs WHERE integrable").fetchall()[0][0]
+    con.close()
+    assert linked >= 2  # the judge linked the look-alikes ...
+    assert per_set["n"].max() == 1  # ... yet no set holds two rows of one table
+    assert per_set.filter(pl.col("source") == "b.csv")["set_id"].item() in per_set.filter(
+        pl.col("source") == "a.csv")["set_id"].to_list()  # and b's cafe still joined one of a's
