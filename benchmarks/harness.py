@@ -60,9 +60,10 @@ METHODS: tuple[Method, ...] = (  # cheapest first: a dataset's methods share one
            {"discover": {"method": "components"}, "resolve": {"method": "vote"}},
            (("discover", "components"), ("resolve", "vote")), bench_judge="splink"),
     # the defaults train SSACL per lake (about 110 CPU-s on hospital's 1,000 rows, more on larger
-    # lakes): --quick runs them on lakes up to 1,000 rows, the full suite up to 3,000 (an hour)
+    # lakes): --quick runs them on lakes up to 1,000 rows, the full suite up to 5,000 (every lake
+    # but D8; the two suites together took about an hour on 2 cores, see the results' meta)
     Method("default", "TablefuseConfig() as the pipeline defaults are at run time (union blocking, SSACL, "
-           "Leiden, auto resolution)", max_rows=3_000, quick_max_rows=1_000),
+           "Leiden, auto resolution)", max_rows=5_000, quick_max_rows=1_000),
     Method("ssacl", "union blocking, SSACL judge, Leiden discovery (the paper's pipeline)",
            {"block": {"method": "union"}, "judge": {"method": "ssacl"}, "discover": {"method": "leiden"}},
            (("block", "union"), ("judge", "ssacl"), ("discover", "leiden")), quick=False, max_rows=5_000),
