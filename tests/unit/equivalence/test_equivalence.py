@@ -81,3 +81,30 @@ def test_variants() -> None:
     assert variants("no such thing") == [] and variants("") == []
     with pytest.raises(KeyError):
         variants("x", family="planets")
+
+
+def test_variants_index_gives_what_a_scan_of_every_group_gives() -> None:
+    # variants() looks groups up in an index built once; a plain scan is the reference
+    from tablefuse.equivalence import EQUIVALENCE_GROUPS, fold, variants
+
+    def scan(text: str, family: str | None = None) -> list[str]:
+        target, out, seen = fold(text), [], {text.strip().casefold()}
+        if not target:
+            return []
+        for fam in ([family] if family else EQUIVALENCE_GROUPS):
+            for group in EQUIVALENCE_GROUPS[fam]:
+                if any(fold(m) == target for m in group):
+                    for m in group:
+                        if m.casefold() not in seen:
+                            seen.add(m.casefold())
+                            out.append(m)
+        return out
+
+    members = sorted({m for groups in EQUIVALENCE_GROUPS.values() for g in groups for m in g})
+    probes = members[::5] + ["U.S.", "bob", "Inc.", "main street", "", "zzz"]
+    assert sum(bool(variants(p)) for p in probes) > len(probes) // 2
+    for p in probes:
+        assert variants(p) == scan(p), p
+    for fam in EQUIVALENCE_GROUPS:
+        for p in members[::40]:
+            assert variants(p, fam) == scan(p, fam), (fam, p)
