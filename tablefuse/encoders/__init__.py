@@ -23,10 +23,11 @@ FULL_UP_TO = 20_000
 def choose_kind(n_texts: int, device: str = "cpu") -> str:
     """``minilm`` on an accelerator or a small lake, ``static`` for a larger one on CPU.
 
-    int8 MiniLM is never chosen automatically: through the whole pipeline (SSACL judge) it lost
-    4.4 points of set F1 on DBLP-ACM (0.878 -> 0.834) where the static encoder lost 0.8 (0.870)
-    at a 40th of the cost; on D1 both stayed within 0.5 (benchmarks/results/scale.md). It stays
-    selectable (``engine.encoder = minilm-int8``).
+    int8 MiniLM is never chosen automatically: as the encoder of alignment and embedding
+    blocking it cost 4.4 points of end-to-end set F1 on DBLP-ACM (0.878 -> 0.834) where the
+    static encoder cost 0.8 (0.870); on D1 both stayed within 0.5, and static within 1 point on
+    D2 and D3 too (benchmarks/results/scale.md). It stays selectable (``engine.encoder =
+    minilm-int8``).
     """
     if device != "cpu" or n_texts <= FULL_UP_TO:
         return "minilm"
