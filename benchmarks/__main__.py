@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--work", type=Path, default=None, help="keep prepared lakes here (default: a temp dir)")
     run.add_argument("--methods", default="", help="comma-separated method names (default: all usable)")
     run.add_argument("--datasets", default="", help="comma-separated dataset or join-seed names")
+    run.add_argument("--jobs", type=int, default=1,
+                     help="datasets run at once, each in its own process (per-run CPU-s become approximate)")
     export = sub.add_parser("export-paper", help="generate the Join lakes and write them in the paper's format")
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--quick", action="store_true")
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     split = lambda s: tuple(x.strip() for x in s.split(",") if x.strip())  # noqa: E731
     results = run_suite(args.suite, args.quick, args.out, work_dir=args.work, methods=split(args.methods),
                         datasets=split(args.datasets), report=lambda line: print(line, flush=True),
-                        paper_dir=args.paper_dir)
+                        paper_dir=args.paper_dir, jobs=max(1, args.jobs))
     for suite in results:
         print(f"wrote {args.out / (suite + '.md')}")
     return 0

@@ -15,6 +15,7 @@ import json
 import logging
 import multiprocessing as mp
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -403,7 +404,7 @@ def run_group(lake_dir: Path, truth_dir: Path, methods: list[Method], timeout_s:
               scratch: Path) -> list[dict[str, Any]]:
     """The methods of one dataset in one spawned process (shared stages, one model load), stopped
     after ``timeout_s``; methods not finished by then get a ``timeout`` record."""
-    out = scratch / f"run-{time.time_ns()}.jsonl"
+    out = scratch / f"run-{time.time_ns()}-{threading.get_ident()}.jsonl"  # groups may run in threads (--jobs)
     spec = [{"name": m.name, "overrides": m.overrides, "bench_judge": m.bench_judge} for m in methods]
     proc = mp.get_context("spawn").Process(target=_worker, args=(str(lake_dir), str(truth_dir), spec, str(out)))
     t0, c0 = time.perf_counter(), _children_cpu()
@@ -469,7 +470,7 @@ class SuitePlan:
 def run_suite(suite: str, quick: bool = False, out_dir: str | Path = "benchmarks/results",
               work_dir: str | Path | None = None, methods: tuple[str, ...] = (),
               datasets: tuple[str, ...] = (), report: Callable[[str], None] | None = None,
-              paper_dir: str | Path | None = None) -> dict[str, Any]:
+              paper_dir: str | Path | None = None, jobs: int = 1) -> dict[str, Any]:
     """Run ``suite`` (``real``, ``join``, ``all`` or ``paper``) and write results into ``out_dir``.
 
     ``paper`` runs the authors' published files (``paper_dir``: one dataset folder of the paper's
@@ -482,7 +483,7 @@ def run_suite(suite: str, quick: bool = False, out_dir: str | Path = "benchmarks
     if suite == "all":
         out: dict[str, Any] = {}
         for s in SUITES:
-            out.update(run_suite(s, quick, out_dir, work_dir, methods, datasets, report))
+            out.update(run_suite(s, quick, out_dir, work_dir, methods, datasets, report, jobs=jobs))
         return out
     if suite not in (*SUITES, "paper"):
         raise ValueError(f"unknown suite {suite!r}; choose from {(*SUITES, 'all', 'paper')}")
@@ -510,8 +511,7 @@ def run_suite(suite: str, quick: bool = False, out_dir: str | Path = "benchmarks
         notes = notes + method_notes
         scratch = work / "_runs"
         scratch.mkdir(exist_ok=True)
-        entries = []
-        for ds in prepared:
+        def run_dataset(ds: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
             facts = dataset_facts(ds)
             say(f"{suite}/{ds.name}: {facts['rows']} rows, {facts['true_pairs']} true pairs, "
                 f"{facts['true_sets']} sets")
@@ -527,6 +527,17 @@ def run_suite(suite: str, quick: bool = False, out_dir: str | Path = "benchmarks
                 timeout = plan.run_timeout_s * len(runnable)
                 for m, record in zip(runnable, run_group(ds.lake_dir, ds.truth_dir, runnable, timeout, scratch)):
                     records[m.name] = record
+            return facts, records
+
+        if jobs > 1:  # each dataset's group is its own process; threads only wait for them
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                results = list(pool.map(run_dataset, prepared))
+        else:
+            results = [run_dataset(ds) for ds in prepared]
+        entries = []
+        for ds, (facts, records) in zip(prepared, results):
             for m in chosen:
                 entries.append({"dataset": ds.name, "method": m.name, **records[m.name]})
                 say(_one_line(ds.name, m.name, records[m.name]))
@@ -537,11 +548,12 @@ def run_suite(suite: str, quick: bool = False, out_dir: str | Path = "benchmarks
     payload = {
         "suite": suite, "quick": quick, "started": started, "seconds": round(time.perf_counter() - t0, 1),
         "machine": describe(), "load_start": load_start, "load_end": _loadavg(),
-        "cpu_seconds": round(_children_cpu() - cpu0, 1),
+        "cpu_seconds": round(_children_cpu() - cpu0, 1), "jobs": jobs,
         "methods": [asdict(m) for m in chosen], "notes": notes,
         "datasets": [e["dataset_facts"] for e in entries if "dataset_facts" in e],
         "runs": [e for e in entries if "dataset_facts" not in e],
         "command": f"python -m benchmarks run --suite {suite}" + (" --quick" if quick else "")
+                   + (f" --jobs {jobs}" if jobs > 1 else "")
                    + (f" --paper-dir {paper_dir}" if suite == "paper" else ""),
     }
     write_outputs(payload, Path(out_dir))
