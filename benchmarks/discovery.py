@@ -133,20 +133,13 @@ def judged(name: str, judge_method: str = "similarity") -> tuple[TupleTable, pl.
     block_s = time.perf_counter() - t0
     judge = make_judge(JudgeConfig(method=method))
     build = judge_build()  # as imported now
+    from judge import CachedEncoder, fit_and_score  # benchmarks/judge.py: vectors persisted between runs
+
     encoder = None
     if method == "ssacl" and CACHE is not None and hasattr(judge, "encoder"):
-        from judge import CachedEncoder  # benchmarks/judge.py: vectors persisted between runs
-
         encoder = CachedEncoder(CACHE / "encoder.npz")
         judge.encoder = encoder
-    t1 = time.perf_counter()
-    judge.fit(tuples, candidates)
-    fit_s = time.perf_counter() - t1
-    if encoder is not None:
-        encoder.flush()
-    t2 = time.perf_counter()
-    scored = judge.score(tuples, candidates)
-    score_s = time.perf_counter() - t2
+    scored, fit_s, score_s = fit_and_score(judge, tuples, candidates, encoder)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         scored.frame.select("tid_a", "tid_b", "score", "integrable").with_columns(

@@ -224,6 +224,20 @@ except ImportError:
     from benchmarks.splink_baseline import SplinkJudge  # noqa: E402
 
 
+def fit_and_score(judge: Any, tuples: TupleTable, candidates: CandidatePairs,
+                  encoder: CachedEncoder | None = None) -> tuple[Any, float, float]:
+    """(scored pairs, fit seconds, score seconds); the encoder cache is written after the fit,
+    so vectors computed for training survive a crash in scoring."""
+    t0 = time.perf_counter()
+    judge.fit(tuples, candidates)
+    fit_s = time.perf_counter() - t0
+    if encoder is not None:
+        encoder.flush()
+    t1 = time.perf_counter()
+    scored = judge.score(tuples, candidates)
+    return scored, fit_s, time.perf_counter() - t1
+
+
 def run_variant(variant: str, tuples: TupleTable, candidates: CandidatePairs, truth: set[tuple[int, int]],
                 n_gold: int, encoder: CachedEncoder | None) -> dict[str, Any]:
     """Fit + score one judge variant; P/R/F1 of integrable pairs against ``truth`` (recall over
@@ -239,14 +253,7 @@ def run_variant(variant: str, tuples: TupleTable, candidates: CandidatePairs, tr
         judge = SSACLJudge.from_config(config) if method == "ssacl" else make_judge(config)
     if method == "ssacl":
         judge.encoder = encoder
-    t0 = time.perf_counter()
-    judge.fit(tuples, candidates)
-    fit_s = time.perf_counter() - t0
-    if encoder is not None:
-        encoder.flush()
-    t1 = time.perf_counter()
-    scored = judge.score(tuples, candidates)
-    score_s = time.perf_counter() - t1
+    scored, fit_s, score_s = fit_and_score(judge, tuples, candidates, encoder)
     f = scored.frame
     y = np.array([(a, b) in truth for a, b in zip(f["tid_a"].to_list(), f["tid_b"].to_list())], dtype=bool)
     pred = f["integrable"].to_numpy()

@@ -94,6 +94,32 @@ def _positions(tids: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(tids, values), tids.size - 1)
 
 
+class SetSlices:
+    """Each set's member nodes and the edges inside it, cut from one sort of each.
+
+    ``edge_order`` limits and orders the edges considered (default: every edge, in list order);
+    a set's edges keep that order (the grouping sort is stable).
+    """
+
+    def __init__(self, edges: EdgeList, labels: np.ndarray, edge_order: np.ndarray | None = None):
+        self.node_order = np.argsort(labels, kind="stable")
+        self.sorted_labels = labels[self.node_order]
+        pool = np.arange(edges.src.size) if edge_order is None else edge_order
+        inside = pool[labels[edges.src[pool]] == labels[edges.dst[pool]]]
+        self.inside = inside[np.argsort(labels[edges.src[inside]], kind="stable")]
+        self.inside_labels = labels[edges.src[self.inside]]
+
+    def members(self, label: int) -> np.ndarray:
+        """Nodes of set ``label``, ascending."""
+        return self.node_order[np.searchsorted(self.sorted_labels, label):
+                               np.searchsorted(self.sorted_labels, label, side="right")]
+
+    def edges(self, label: int) -> np.ndarray:
+        """Indices (into the edge list) of the edges inside set ``label``."""
+        return self.inside[np.searchsorted(self.inside_labels, label):
+                           np.searchsorted(self.inside_labels, label, side="right")]
+
+
 def component_labels(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Connected-component label of every node (scipy: linear time, no Python loop)."""
     from scipy.sparse import coo_matrix

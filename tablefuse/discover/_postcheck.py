@@ -28,7 +28,7 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from ._graph import EdgeList, leiden_cpm, make_graph, seeded_igraph
+from ._graph import EdgeList, SetSlices, leiden_cpm, make_graph, seeded_igraph
 
 CUT_LIMIT = 200  # parts above this size are re-partitioned by Leiden instead of min cut
 ESCALATIONS = 4  # Leiden resolutions tried on a large part before falling back to min cut
@@ -50,11 +50,7 @@ def split_conflicts(edges: EdgeList, labels: np.ndarray, split_below: float, not
     low_a, low_b, low_s = low_a[order], low_b[order], low_s[order]
     conflict_set = labels[low_a]
 
-    node_order = np.argsort(labels, kind="stable")
-    sorted_labels = labels[node_order]
-    inside = np.flatnonzero(labels[edges.src] == labels[edges.dst])
-    inside = inside[np.argsort(labels[edges.src[inside]], kind="stable")]
-    inside_labels = labels[edges.src[inside]]
+    sets = SetSlices(edges, labels)
 
     out = labels.copy()
     next_label = int(labels.max()) + 1
@@ -65,10 +61,7 @@ def split_conflicts(edges: EdgeList, labels: np.ndarray, split_below: float, not
     with seeded_igraph(seed) as rng:
         for lo, hi in zip(starts, ends):
             set_label = int(conflict_set[lo])
-            members = node_order[np.searchsorted(sorted_labels, set_label):
-                                 np.searchsorted(sorted_labels, set_label, side="right")]
-            e = inside[np.searchsorted(inside_labels, set_label):
-                       np.searchsorted(inside_labels, set_label, side="right")]
+            members, e = sets.members(set_label), sets.edges(set_label)
             local[members] = np.arange(members.size)
             splitter = _SetSplitter(members.size, local[edges.src[e]], local[edges.dst[e]], edges.weight[e],
                                     split_below, resolution, iterations, lambda: rng.seed(seed), rule)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._graph import EdgeList
+from ._graph import EdgeList, SetSlices
 
 UNIQUE_SOURCE_MODES = ("auto", "judged", "all", "none")
 PAIR_CHECK_LIMIT = 10_000  # auto: same-source pairs checked per merge at most; above it the merge is refused
@@ -46,20 +46,15 @@ def regroup_same_source(edges: EdgeList, labels: np.ndarray, source: np.ndarray,
     if not crowded.any():
         return labels
     bad_sets = np.unique(labels[crowded])
-    node_order = np.argsort(labels, kind="stable")
-    sorted_labels = labels[node_order]
-    inside = np.flatnonzero(labels[edges.src] == labels[edges.dst])
-    inside = inside[np.isin(labels[edges.src[inside]], bad_sets)]
-    # strongest first, ties by the node pair: the same input always regroups the same way
-    inside = inside[np.lexsort((edges.dst[inside], edges.src[inside], -edges.weight[inside],
-                                labels[edges.src[inside]]))]
-    inside_labels = labels[edges.src[inside]]
+    # edges of the sets to regroup, strongest first, ties by the node pair: the same input always
+    # regroups the same way (SetSlices keeps this order inside each set)
+    pool = np.flatnonzero(np.isin(labels[edges.src], bad_sets))
+    pool = pool[np.lexsort((edges.dst[pool], edges.src[pool], -edges.weight[pool]))]
+    sets = SetSlices(edges, labels, pool)
     out = labels.copy()
     next_label = int(labels.max()) + 1
     for set_label in bad_sets.tolist():
-        members = node_order[np.searchsorted(sorted_labels, set_label):
-                             np.searchsorted(sorted_labels, set_label, side="right")]
-        e = inside[np.searchsorted(inside_labels, set_label):np.searchsorted(inside_labels, set_label, side="right")]
+        members, e = sets.members(set_label), sets.edges(set_label)
         part = _regroup(members, edges.src[e], edges.dst[e], source, strict)
         n_parts = int(part.max()) + 1
         if n_parts == 1:

@@ -157,18 +157,13 @@ def _mine(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple[int, 
     else:
         rank = sim
         code_dup = np.zeros(len(sim), dtype=bool)
-    best: dict[int, tuple[float, int]] = {}
-    for (a, b), s in zip(candidates, rank):
-        if s > best.get(a, (-9.0, -1))[0]:
-            best[a] = (float(s), b)
-        if s > best.get(b, (-9.0, -1))[0]:
-            best[b] = (float(s), a)
+    best = _best_partner(candidates, rank)
     out: dict[int, list[tuple[float, int]]] = {}
     pseudo: list[tuple[int, int]] = []
     weak = agree_on_frequent_only(feats, weak_negatives)
     for (a, b), s, r, f, cd, wk in zip(candidates, sim, rank, feats, code_dup, weak):
         if not wk:
-            mutual = best[a][1] == b and best[b][1] == a
+            mutual = best[a] == b and best[b] == a
             if mutual and (s >= fn_guard or cd):
                 pseudo.append((a, b))
             if s >= fn_guard or mutual or cd:
@@ -182,14 +177,19 @@ def _mine(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple[int, 
 
 def mutual_best_pairs(candidates: Sequence[tuple[int, int]], scores: np.ndarray, cut: float) -> list[tuple[int, int]]:
     """Candidate pairs scored >= ``cut`` that are each other's best-scored candidate."""
+    best = _best_partner(candidates, scores)
+    return [(a, b) for (a, b), s in zip(candidates, scores) if s >= cut and best[a] == b and best[b] == a]
+
+
+def _best_partner(candidates: Sequence[tuple[int, int]], scores: np.ndarray) -> dict[int, int]:
+    """Each tuple's best-scored candidate partner (the first one seen on ties)."""
     best: dict[int, tuple[float, int]] = {}
     for (a, b), s in zip(candidates, scores):
-        if s > best.get(a, (-1.0, -1))[0]:
+        if s > best.get(a, (-np.inf, -1))[0]:
             best[a] = (float(s), b)
-        if s > best.get(b, (-1.0, -1))[0]:
+        if s > best.get(b, (-np.inf, -1))[0]:
             best[b] = (float(s), a)
-    return [(a, b) for (a, b), s in zip(candidates, scores)
-            if s >= cut and best[a][1] == b and best[b][1] == a]
+    return {t: partner for t, (_, partner) in best.items()}
 
 
 def evidence(feats: np.ndarray) -> np.ndarray:
