@@ -101,8 +101,11 @@ class JudgeConfig:
     ssacl_code_evidence: bool = True  # pseudo-positives/hard negatives also from shared rare codes + IDF overlap
     ssacl_informative_only: bool = True  # no positives from tuples of only frequent values; keep such negatives
     ssacl_self_train: bool = True  # one self-training round (the head's confident mutual-best pairs), refit
+    ssacl_self_train_max_pairs: int = 2_000_000  # candidates rescored for that round (a 2-hop sample above)
+    ssacl_self_train_max_positives: int = 10_000  # its positives kept (a seeded sample above)
     ssacl_max_train_tuples: int = 2000  # tuples sampled as training anchors (each costs encoder passes)
     ssacl_finetune_encoder: bool = False  # fine-tune the encoder too (slow on CPU)
+    ssacl_encoder: str = "auto"  # auto | minilm | minilm-int8 | static: SSACL's value encoder (auto: full MiniLM up to 20k distinct values on CPU, static above)
     ssacl_threshold_method: str = "synthetic"  # synthetic | otsu | auto (mean of the two) (see judge/ssacl/threshold.py)
 
 

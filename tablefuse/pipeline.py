@@ -82,7 +82,7 @@ class Pipeline:
                                      lambda c: c.frame.height, lambda c: f"{c.frame.height} candidate pairs")
             candidates.validate()
             parts = cfg.engine.partitions
-            judge = make_judge(cfg.judge, progress=self.progress)
+            judge = make_judge(cfg.judge, progress=self.progress, encoder=encoder)
             scored = self._stage("judge", stats, lambda: score_partitioned(
                                      engine, judge.fit(tuples, candidates), tuples, candidates, parts),
                                  candidates.frame.height, lambda s: int(s.frame["integrable"].sum()),

@@ -24,17 +24,18 @@ class Judge(Protocol):
 JUDGES = {"similarity": SimilarityJudge, "ssacl": SSACLJudge}
 
 
-def make_judge(config: JudgeConfig, progress=None) -> Judge:
-    """The judge ``config.method`` names; ``progress`` reaches judges that train (SSACL)."""
+def make_judge(config: JudgeConfig, progress=None, encoder=None) -> Judge:
+    """The judge ``config.method`` names; ``progress`` and the run's shared ``encoder`` reach
+    judges that take them (SSACL uses the encoder when it is the kind the judge chose)."""
     import inspect
 
     try:
         cls = JUDGES[config.method]
     except KeyError:
         raise ConfigError(f"judge.method {config.method!r} unknown; choose from {sorted(JUDGES)}") from None
-    if progress is not None and "progress" in inspect.signature(cls.from_config).parameters:
-        return cls.from_config(config, progress=progress)
-    return cls.from_config(config)
+    accepted = inspect.signature(cls.from_config).parameters
+    extra = {k: v for k, v in (("progress", progress), ("encoder", encoder)) if v is not None and k in accepted}
+    return cls.from_config(config, **extra)
 
 
 __all__ = ["JUDGES", "Judge", "SSACLJudge", "SimilarityJudge", "make_judge"]

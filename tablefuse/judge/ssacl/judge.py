@@ -3,12 +3,17 @@
 fit: synthetic pairs from the lake (train.py) -> per-value embeddings from a local transformers
 encoder (each distinct value encoded once) -> the matcher head trained with binary NCE plus
 adversarial positives -> a label-free threshold (threshold.py). score: the head on candidates.
+
+The value encoder (``encoder_kind``, ``judge.ssacl_encoder``) is full MiniLM up to 20k distinct
+values on CPU and the static encoder distilled from it above (``encoders.choose_kind``); the
+kind is saved with the model so a re-score embeds new values in the space the head learnt.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import logging
+import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +30,8 @@ from .features import FEATURE_NAMES, PairFeaturizer
 from .lakestats import LakeStats
 from .threshold import METHODS, choose_threshold
 from .threshold import choose_threshold
-from .train import PSEUDO_POS, PairRows, TrainParams, ValueIndex, build_pairs, mutual_best_pairs
+from .train import (PSEUDO_POS, PairRows, TrainParams, ValueIndex, build_pairs, mutual_best_pairs,
+                    rescore_sample)
 
 logger = logging.getLogger("tablefuse")
 FORMAT_VERSION = 2  # 2: lake statistics (lake_stats.json) and IDF/code features
@@ -57,6 +63,31 @@ def _encode_with(model, tokenizer, texts: Sequence[str], device: str, batch_size
     return out
 
 
+class CandidateFeatures:
+    """String features of the fit's candidate pairs, kept from the self-training rescore for the
+    final score (the featurizer is plain Python: at 100k tuples, computing them for 1.35M pairs
+    took most of each 126-234 s scoring pass). Rows are found by pair key; each is handed out
+    once, and the whole block is dropped when all have been, so the memory is held only between
+    the two passes. Values are the same float32 the featurizer returns, so scores do not depend
+    on whether a pair was cached."""
+
+    def __init__(self, tid_a: np.ndarray, tid_b: np.ndarray, feats: np.ndarray):
+        self.span = int(max(tid_a.max(initial=0), tid_b.max(initial=0))) + 1
+        keys = tid_a.astype(np.int64) * self.span + tid_b.astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.feats = keys[order], feats[order]
+        self.remaining = len(keys)
+
+    def take(self, tid_a: np.ndarray, tid_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found mask, features of the found pairs, in input order)."""
+        inside = (tid_a < self.span) & (tid_b < self.span) & (tid_a >= 0) & (tid_b >= 0)
+        keys = np.where(inside, tid_a.astype(np.int64) * self.span + tid_b.astype(np.int64), -1)
+        pos = np.clip(np.searchsorted(self.keys, keys), 0, max(len(self.keys) - 1, 0))
+        found = inside & (self.keys[pos] == keys) if len(self.keys) else np.zeros(len(keys), bool)
+        self.remaining -= int(found.sum())
+        return found, self.feats[pos[found]]
+
+
 class SSACLJudge:
     """Self-supervised per-lake matcher (see the module docstring and ``train.py``).
 
@@ -70,9 +101,16 @@ class SSACLJudge:
 
     def __init__(self, params: TrainParams | None = None, threshold: float | None = None,
                  threshold_method: str = "synthetic", model_dir: str | None = None, device: str = "auto",
-                 encoder=None, progress=None, score_batch_size: int = 2048):
+                 encoder=None, progress=None, score_batch_size: int = 2048, encoder_kind: str = "auto",
+                 feature_cache_mb: float = 1024.0):
+        from ...encoders import KINDS
+
         if threshold_method not in METHODS:
             raise ConfigError(f"judge.ssacl_threshold_method {threshold_method!r} unknown; choose from {METHODS}")
+        if encoder_kind not in KINDS:
+            raise ConfigError(f"judge.ssacl_encoder {encoder_kind!r} unknown; choose from {KINDS}")
+        if encoder_kind in ("static", "minilm-int8") and (params or TrainParams()).finetune_encoder:
+            raise ConfigError(f"judge.ssacl_finetune_encoder needs the full model; judge.ssacl_encoder is {encoder_kind!r}")
         self.params = params or TrainParams()
         bad = set(self.params.augment) - set(FAMILIES) - set(OPTIONAL_FAMILIES)
         if bad:
@@ -83,13 +121,16 @@ class SSACLJudge:
         self.model_dir = model_dir
         self.device = device
         self.encoder = encoder
+        self.encoder_kind = encoder_kind
+        self.feature_cache_mb = feature_cache_mb  # candidate features kept between the two scoring passes
+        self.feature_cache_: CandidateFeatures | None = None
         self.progress = progress
         self.score_batch_size = score_batch_size
         self.head_ = None
         self.attributes_: tuple[str, ...] | None = None
 
     @classmethod
-    def from_config(cls, config: JudgeConfig, progress=None) -> SSACLJudge:
+    def from_config(cls, config: JudgeConfig, progress=None, encoder=None) -> SSACLJudge:
         params = TrainParams(
             epochs=config.ssacl_epochs, batch_size=config.ssacl_batch_size,
             learning_rate=config.ssacl_learning_rate, adv_epsilon=config.ssacl_adv_epsilon,
@@ -98,18 +139,41 @@ class SSACLJudge:
             max_train_tuples=config.ssacl_max_train_tuples, finetune_encoder=config.ssacl_finetune_encoder,
             pseudo_positives=config.ssacl_pseudo_positives, code_evidence=config.ssacl_code_evidence,
             informative_only=config.ssacl_informative_only, self_train=config.ssacl_self_train,
+            self_train_max_pairs=config.ssacl_self_train_max_pairs,
+            self_train_max_positives=config.ssacl_self_train_max_positives,
             seed=config.seed,
         )
         return cls(params, threshold=config.threshold, threshold_method=config.ssacl_threshold_method,
-                   model_dir=config.model_dir, device=config.device, progress=progress)
+                   model_dir=config.model_dir, device=config.device, progress=progress,
+                   encoder_kind=config.ssacl_encoder, encoder=encoder)
 
     # -- encoder ---------------------------------------------------------------------------
-    def _text_encoder(self):
-        if self.encoder is None:
-            from ...encode import TextEncoder
+    def _resolve_encoder_kind(self, n_texts: int) -> str:
+        """``encoder_kind`` with ``auto`` decided by the lake's distinct values and the device,
+        by the engine's rule (``encoders.choose_kind``): full MiniLM up to 20k values on CPU,
+        the static encoder distilled from it above (MiniLM at ~80 values/s was 471 s of an
+        825 s fit on a 100k-tuple lake). Fine-tuning keeps the full model."""
+        from ...encoders import choose_kind
 
-            self.encoder = TextEncoder(self.model_dir, device=self.device)
-        return self.encoder
+        if self.encoder_kind != "auto":
+            return self.encoder_kind
+        if self.params.finetune_encoder:
+            return "minilm"
+        return choose_kind(n_texts, self.device_)
+
+    def _text_encoder(self):
+        """The encoder of ``encoder_kind_``: the shared one when it is that kind of the same
+        model (its cache is reused), else one built here."""
+        from ...encoders import make_encoder
+
+        kind = self.encoder_kind_
+        shared = self.encoder
+        if shared is not None and getattr(shared, "kind", "minilm") == kind and (
+                self.model_dir is None or str(getattr(shared, "model_dir", "")) == str(Path(self.model_dir))):
+            return shared
+        if getattr(self, "own_encoder_", None) is None:
+            self.own_encoder_ = make_encoder(kind, device=self.device_, model_dir=self.model_dir)
+        return self.own_encoder_
 
     def _embed_values(self, start: int) -> None:
         """Embeds ``values_.texts[start:]`` and appends them to ``table_``."""
@@ -134,6 +198,7 @@ class SSACLJudge:
         t0 = time.perf_counter()
         p = self.params
         set_seeds(p.seed)
+        self.feature_cache_ = None
         self.device_ = select_device(self.device)
         rows = _rows(tuples)
         self.attributes_ = tuple(tuples.attributes)
@@ -153,6 +218,7 @@ class SSACLJudge:
         self.n_lake_values_ = len(self.values_.texts)
         ids = [self.values_.ids(x) for x in (train.rows_a, train.rows_b, val.rows_a, val.rows_b)]
         self.tuned_ = None
+        self.encoder_kind_ = self._resolve_encoder_kind(self.n_lake_values_)
         enc = self._text_encoder()
         self.table_ = enc.encode(self.values_.texts, self.progress).astype(np.float32)
         t_enc = time.perf_counter()
@@ -172,20 +238,31 @@ class SSACLJudge:
             self.tuned_ = (model, tokenizer)
             self.table_ = _encode_with(model, tokenizer, self.values_.texts, self.device_)
         self.synthetic_threshold_ = float(result.synthetic_threshold)
-        n_self = 0
+        n_self = n_found = n_rescored = 0
         if p.self_train and model is None and cand:
             # one round of self-training: the first head's confident mutual-best candidate pairs
             # become extra pseudo-positives, and the head is refit from scratch on the larger set
             tids = tuples.frame["tid"].to_list()
-            scores = self.score_pairs(tuples, [tids[a] for a, _ in cand], [tids[b] for _, b in cand])
+            picked, complete = rescore_sample(np.asarray(cand, dtype=np.int64), len(rows),
+                                              p.self_train_max_pairs, p.seed)
+            sub = cand if len(picked) == len(cand) else [cand[i] for i in picked]
+            n_rescored = len(sub)
+            per_pair = len(self.attributes_) * len(FEATURE_NAMES) * 4
+            keep = len(sub) * per_pair <= self.feature_cache_mb * 2**20
+            scores = self.score_pairs(tuples, [tids[a] for a, _ in sub], [tids[b] for _, b in sub],
+                                      keep_features=keep)
             # confident: at or above both the decision cut and the synthetic cut (the auto cut can
             # sit low, and a wrong pseudo-positive is learnt as a rule: Fodors-Zagats 1.000 -> 0.936)
             cut = max(float(self.threshold) if self.threshold is not None
                       else choose_threshold(self.threshold_method, self.synthetic_threshold_, scores),
                       self.synthetic_threshold_)
             have = {(tuple(a), tuple(b)) for a, b, k in zip(train.rows_a, train.rows_b, train.kinds) if k == PSEUDO_POS}
-            new = [(a, b) for a, b in mutual_best_pairs(cand, scores, cut)
-                   if (tuple(rows[a]), tuple(rows[b])) not in have and (tuple(rows[b]), tuple(rows[a])) not in have]
+            new = [(a, b) for a, b in mutual_best_pairs(sub, scores, cut)
+                   if complete[a] and complete[b]
+                   and (tuple(rows[a]), tuple(rows[b])) not in have and (tuple(rows[b]), tuple(rows[a])) not in have]
+            n_found = len(new)
+            if n_found > p.self_train_max_positives:  # more adds training time, not new kinds of pair
+                new = [new[i] for i in sorted(random.Random(p.seed).sample(range(n_found), p.self_train_max_positives))]
             if new:
                 n_self = len(new)
                 extra = PairRows()
@@ -207,11 +284,12 @@ class SSACLJudge:
             "train_pairs": len(train), "val_pairs": len(val),
             "train_positives": int(labels.sum()), "hard_negatives": int(sum(k == 2 for k in train.kinds)),
             "pseudo_positives": int(sum(k == 3 for k in train.kinds)), "self_training_positives": n_self,
+            "self_training_found": n_found, "self_training_rescored": n_rescored,
             "values_encoded": len(self.values_.texts), "best_epoch": result.best_epoch,
             "epochs_run": len(result.history), "synthetic_threshold": round(self.synthetic_threshold_, 4),
             "seconds_pairs": round(t_pairs - t0, 2), "seconds_encode": round(t_enc - t_pairs, 2),
             "seconds_train": round(result.seconds, 2), "seconds_fit": round(time.perf_counter() - t0, 2),
-            "device": self.device_,
+            "device": self.device_, "encoder": self.encoder_kind_,
         }
         logger.info("ssacl fit: %s", self.stats_)
         return self
@@ -223,8 +301,35 @@ class SSACLJudge:
             raise ConfigError(f"SSACL was trained on attributes {self.attributes_}, not {tuple(tuples.attributes)}: "
                               "refit the judge on this lake")
 
-    def score_pairs(self, tuples: TupleTable, tid_a: Sequence[int], tid_b: Sequence[int]) -> np.ndarray:
-        """P(integrable) for aligned sequences of tids (the raw numbers behind ``score``)."""
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["feature_cache_"] = None  # engine workers recompute rather than receive it
+        return state
+
+    def _pair_features(self, rows, xa: np.ndarray, xb: np.ndarray, ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
+        """Features of one batch of pairs (row positions xa/xb, tids ta/tb), from the cache where
+        it has them."""
+        cache = self.feature_cache_
+        if cache is None:
+            return self.featurizer_.features([rows[i] for i in xa], [rows[i] for i in xb])
+        found, cached = cache.take(ta, tb)
+        if cache.remaining <= 0:
+            self.feature_cache_ = None
+        if found.all():
+            return cached
+        if not found.any():
+            return self.featurizer_.features([rows[i] for i in xa], [rows[i] for i in xb])
+        fresh = self.featurizer_.features([rows[i] for i in xa[~found]], [rows[i] for i in xb[~found]])
+        out = np.empty((len(xa),) + fresh.shape[1:], dtype=fresh.dtype)
+        out[found], out[~found] = cached, fresh
+        return out
+
+    def score_pairs(self, tuples: TupleTable, tid_a: Sequence[int], tid_b: Sequence[int],
+                    keep_features: bool = False) -> np.ndarray:
+        """P(integrable) for aligned sequences of tids (the raw numbers behind ``score``).
+
+        ``keep_features``: keep these pairs' string features for the next call (fit's
+        self-training rescore, then the final score of the same candidates)."""
         import torch
 
         from .train import make_embedder
@@ -237,6 +342,8 @@ class SSACLJudge:
         self._embed_values(start)
         ia = np.array([pos[t] for t in tid_a], dtype=np.int64)
         ib = np.array([pos[t] for t in tid_b], dtype=np.int64)
+        ta, tb = np.asarray(tid_a, dtype=np.int64), np.asarray(tid_b, dtype=np.int64)
+        kept = np.zeros((len(ia), len(self.attributes_), len(FEATURE_NAMES)), np.float32) if keep_features else None
         embed = make_embedder(self.table_, self.values_.texts, self.device_)
         out = np.zeros(len(ia), dtype=np.float64)
         head = self.head_
@@ -247,7 +354,9 @@ class SSACLJudge:
         with torch.inference_mode():
             for s in range(0, len(ia), bs):
                 xa, xb = ia[s:s + bs], ib[s:s + bs]
-                f = self.featurizer_.features([rows[i] for i in xa], [rows[i] for i in xb])
+                f = self._pair_features(rows, xa, xb, ta[s:s + bs], tb[s:s + bs])
+                if kept is not None:
+                    kept[s:s + bs] = f
                 a = torch.from_numpy(tuple_ids[xa]).to(self.device_)
                 b = torch.from_numpy(tuple_ids[xb]).to(self.device_)
                 with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=self.device_ == "cuda"):
@@ -255,6 +364,8 @@ class SSACLJudge:
                 out[s:s + bs] = torch.sigmoid(lg.float()).cpu().numpy()
                 if self.progress is not None:
                     self.progress.advance(len(xa))
+        if kept is not None:
+            self.feature_cache_ = CandidateFeatures(ta, tb, kept) if len(ia) else None
         return out
 
     def score(self, tuples: TupleTable, candidates: CandidatePairs) -> ScoredPairs:
@@ -299,7 +410,7 @@ class SSACLJudge:
             "threshold": self.threshold, "threshold_method": self.threshold_method,
             "synthetic_threshold": self.synthetic_threshold_, "model_dir": str(self.model_dir) if self.model_dir else None,
             "n_features": len(FEATURE_NAMES), "feature_names": list(FEATURE_NAMES), "dim": int(self.table_.shape[1]),
-            "finetuned": self.tuned_ is not None, "stats": getattr(self, "stats_", {}), "history": self.history_,
+            "finetuned": self.tuned_ is not None, "encoder_kind": self.encoder_kind_, "stats": getattr(self, "stats_", {}), "history": self.history_,
         }
         (path / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         (path / "lake_stats.json").write_text(json.dumps(self.stats_lake_.to_dict()), encoding="utf-8")
@@ -326,8 +437,10 @@ class SSACLJudge:
         params = meta["params"]
         params["augment"] = tuple(params["augment"])
         judge = cls(TrainParams(**params), threshold=meta["threshold"], threshold_method=meta["threshold_method"],
-                    model_dir=meta["model_dir"], device=device, encoder=encoder, progress=progress)
+                    model_dir=meta["model_dir"], device=device, encoder=encoder, progress=progress,
+                    encoder_kind=meta.get("encoder_kind", "minilm"))
         judge.device_ = select_device(device)
+        judge.encoder_kind_ = judge.encoder_kind  # new values are encoded in the space the head learnt
         judge.attributes_ = tuple(meta["attributes"])
         judge.synthetic_threshold_ = float(meta["synthetic_threshold"])
         judge.history_ = meta["history"]
