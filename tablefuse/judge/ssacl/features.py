@@ -86,6 +86,13 @@ class PairFeaturizer:
         self._weights: dict[frozenset[str], tuple[dict[str, float], float]] = {}
         self._rows: dict[tuple, tuple[dict[str, float], float, frozenset[str], float]] = {}
 
+    def clear(self) -> None:
+        """Drops the memos (they only save time; at 1M tuples they hold gigabytes)."""
+        self._prepared = {None: None}
+        self._memo = {}
+        self._weights = {}
+        self._rows = {}
+
     def _prep(self, raw: str | None) -> Prepared | None:
         p = self._prepared.get(raw, False)
         if p is False:

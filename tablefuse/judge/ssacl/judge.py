@@ -63,6 +63,19 @@ def _encode_with(model, tokenizer, texts: Sequence[str], device: str, batch_size
     return out
 
 
+def _positions(tuples: TupleTable, tids: np.ndarray) -> np.ndarray:
+    """Row positions of ``tids`` in ``tuples`` (vectorised; a KeyError names an unknown tid)."""
+    all_tids = tuples.frame["tid"].to_numpy().astype(np.int64)
+    tids = np.asarray(tids, dtype=np.int64)
+    order = np.argsort(all_tids, kind="stable")
+    at = np.clip(np.searchsorted(all_tids, tids, sorter=order), 0, max(len(all_tids) - 1, 0))
+    found = order[at] if len(all_tids) else np.zeros(len(tids), dtype=np.int64)
+    bad = ~(all_tids[found] == tids) if len(all_tids) else np.ones(len(tids), dtype=bool)
+    if bad.any():
+        raise KeyError(f"tid {int(tids[bad][0])} is not in the tuples")
+    return found
+
+
 class CandidateFeatures:
     """String features of the fit's candidate pairs, kept from the self-training rescore for the
     final score (the featurizer is plain Python: at 100k tuples, computing them for 1.35M pairs
@@ -204,8 +217,9 @@ class SSACLJudge:
         self.attributes_ = tuple(tuples.attributes)
         if not rows or not self.attributes_:
             raise NotFittedError("SSACL needs at least one tuple with one attribute to train on")
-        pos = {t: i for i, t in enumerate(tuples.frame["tid"].to_list())}
-        cand = [(pos[a], pos[b]) for a, b in zip(candidates.frame["tid_a"].to_list(), candidates.frame["tid_b"].to_list())]
+        # candidate pairs as an (m, 2) array of row positions: 13.5M Python tuples would be 1.5 GB
+        cand = np.stack([_positions(tuples, candidates.frame["tid_a"].to_numpy()),
+                         _positions(tuples, candidates.frame["tid_b"].to_numpy())], 1).reshape(-1, 2)
         self.stats_lake_ = LakeStats.from_rows(rows)  # frequencies for the IDF and code features
         self.featurizer_ = PairFeaturizer(self.stats_lake_)
         train, val = build_pairs(rows, cand, p, self.featurizer_)
@@ -239,18 +253,17 @@ class SSACLJudge:
             self.table_ = _encode_with(model, tokenizer, self.values_.texts, self.device_)
         self.synthetic_threshold_ = float(result.synthetic_threshold)
         n_self = n_found = n_rescored = 0
-        if p.self_train and model is None and cand:
+        if p.self_train and model is None and len(cand):
             # one round of self-training: the first head's confident mutual-best candidate pairs
             # become extra pseudo-positives, and the head is refit from scratch on the larger set
-            tids = tuples.frame["tid"].to_list()
-            picked, complete = rescore_sample(np.asarray(cand, dtype=np.int64), len(rows),
-                                              p.self_train_max_pairs, p.seed)
-            sub = cand if len(picked) == len(cand) else [cand[i] for i in picked]
-            n_rescored = len(sub)
+            tids = tuples.frame["tid"].to_numpy()
+            picked, complete = rescore_sample(cand, len(rows), p.self_train_max_pairs, p.seed)
+            sub_rows = cand[picked]
+            n_rescored = len(sub_rows)
             per_pair = len(self.attributes_) * len(FEATURE_NAMES) * 4
-            keep = len(sub) * per_pair <= self.feature_cache_mb * 2**20
-            scores = self.score_pairs(tuples, [tids[a] for a, _ in sub], [tids[b] for _, b in sub],
-                                      keep_features=keep)
+            keep = n_rescored * per_pair <= self.feature_cache_mb * 2**20
+            scores = self.score_pairs(tuples, tids[sub_rows[:, 0]], tids[sub_rows[:, 1]], keep_features=keep)
+            sub = list(map(tuple, sub_rows.tolist()))
             # confident: at or above both the decision cut and the synthetic cut (the auto cut can
             # sit low, and a wrong pseudo-positive is learnt as a rule: Fodors-Zagats 1.000 -> 0.936)
             cut = max(float(self.threshold) if self.threshold is not None
@@ -336,13 +349,11 @@ class SSACLJudge:
 
         self._check_fitted(tuples)
         rows = _rows(tuples)
-        pos = {t: i for i, t in enumerate(tuples.frame["tid"].to_list())}
         start = len(self.values_.texts)
         tuple_ids = self.values_.ids(rows)
         self._embed_values(start)
-        ia = np.array([pos[t] for t in tid_a], dtype=np.int64)
-        ib = np.array([pos[t] for t in tid_b], dtype=np.int64)
         ta, tb = np.asarray(tid_a, dtype=np.int64), np.asarray(tid_b, dtype=np.int64)
+        ia, ib = _positions(tuples, ta), _positions(tuples, tb)
         kept = np.zeros((len(ia), len(self.attributes_), len(FEATURE_NAMES)), np.float32) if keep_features else None
         embed = make_embedder(self.table_, self.values_.texts, self.device_)
         out = np.zeros(len(ia), dtype=np.float64)
@@ -369,11 +380,12 @@ class SSACLJudge:
         return out
 
     def score(self, tuples: TupleTable, candidates: CandidatePairs) -> ScoredPairs:
-        tid_a = candidates.frame["tid_a"].to_list()
-        tid_b = candidates.frame["tid_b"].to_list()
+        tid_a = candidates.frame["tid_a"].to_numpy()
+        tid_b = candidates.frame["tid_b"].to_numpy()
         self._check_fitted(tuples)
         t0 = time.perf_counter()
         scores = self.score_pairs(tuples, tid_a, tid_b)
+        self.featurizer_.clear()  # the later stages get the memory; a re-score rebuilds the memos
         seconds = time.perf_counter() - t0
         if self.threshold is not None:
             threshold, source = float(self.threshold), "config"

@@ -242,7 +242,7 @@ def evidence(feats: np.ndarray) -> np.ndarray:
             - feats[:, 0, _CONFLICT])
 
 
-def build_pairs(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple[int, int]],
+def build_pairs(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple[int, int]] | np.ndarray,
                 params: TrainParams, featurizer: PairFeaturizer) -> tuple[PairRows, PairRows]:
     """Synthetic (train, validation) pairs from the lake's rows; validation anchors are disjoint."""
     rng = random.Random(params.seed)
@@ -260,14 +260,17 @@ def build_pairs(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple
             informative = None
     weak_on = informative is not None
     mine = params.hard_negatives or params.pseudo_positives
-    if mine and candidates:
+    if mine and len(candidates):
         # only the anchors' hard negatives and pseudo-positives are used, and best partners are
-        # exact on the pairs around them (two_hop): at 1M tuples ~2M of 13.5M pairs, same result
+        # exact on the pairs around them (two_hop): at 1M tuples ~2M of 13.5M pairs, same result.
+        # ``candidates`` may be an (m, 2) array: only those pairs become Python tuples.
+        arr = np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
         seeds = np.zeros(len(rows), dtype=bool)
         seeds[usable] = True
-        touch, _ = two_hop(np.asarray(candidates, dtype=np.int64), seeds)
-        if not touch.all():
-            candidates = [candidates[i] for i in np.flatnonzero(touch)]
+        touch, _ = two_hop(arr, seeds)
+        candidates = list(map(tuple, arr[touch].tolist()))
+    else:
+        candidates = []
     hard, pseudo = (_mine(rows, candidates, featurizer, params.fn_guard, params.code_evidence, weak_on)
                     if mine else ({}, []))
     if not params.hard_negatives:

@@ -97,6 +97,8 @@ def test_feature_cache_changes_no_score_and_is_released(lake, hash_encoder) -> N
     b = plain.score(tuples, cands).frame["score"].to_numpy()
     assert np.array_equal(a, b)
     assert cached.feature_cache_ is None  # every cached pair was handed out once: memory released
+    assert not cached.featurizer_._memo and not cached.featurizer_._rows  # memos dropped after scoring
+    assert np.array_equal(cached.score(tuples, cands).frame["score"].to_numpy(), a)  # and rebuilt alike
 
 
 def test_candidate_features_lookup_by_pair(lake) -> None:
@@ -183,3 +185,15 @@ def test_mining_around_the_anchors_equals_mining_everything(lake) -> None:
     inside = {(a, b) for a, b in pseudo_all if seeds[a] or seeds[b]}
     assert inside
     assert {(a, b) for a, b in pseudo_sub if seeds[a] or seeds[b]} == inside
+
+
+def test_tid_positions_are_vectorised_and_unknown_tids_named(lake) -> None:
+    from tablefuse.judge.ssacl.judge import _positions
+
+    tuples, _, _ = lake
+    shuffled = type(tuples)(tuples.frame.reverse(), tuples.attributes)
+    tids = np.array([5, 0, 5, tuples.height - 1])
+    assert _positions(tuples, tids).tolist() == [5, 0, 5, tuples.height - 1]
+    assert _positions(shuffled, tids).tolist() == [tuples.height - 6, tuples.height - 1, tuples.height - 6, 0]
+    with pytest.raises(KeyError, match="tid 99999"):
+        _positions(tuples, np.array([1, 99999]))
