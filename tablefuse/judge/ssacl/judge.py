@@ -135,6 +135,7 @@ class SSACLJudge:
         self.device = device
         self.encoder = encoder
         self.encoder_kind = encoder_kind
+        self.own_encoder_ = None  # built on first use when the shared encoder is another kind
         self.feature_cache_mb = feature_cache_mb  # candidate features kept between the two scoring passes
         self.feature_cache_: CandidateFeatures | None = None
         self.progress = progress
@@ -184,7 +185,7 @@ class SSACLJudge:
         if shared is not None and getattr(shared, "kind", "minilm") == kind and (
                 self.model_dir is None or str(getattr(shared, "model_dir", "")) == str(Path(self.model_dir))):
             return shared
-        if getattr(self, "own_encoder_", None) is None:
+        if self.own_encoder_ is None:
             self.own_encoder_ = make_encoder(kind, device=self.device_, model_dir=self.model_dir)
         return self.own_encoder_
 
