@@ -86,15 +86,20 @@ class CandidateFeatures:
 
     def __init__(self, tid_a: np.ndarray, tid_b: np.ndarray, feats: np.ndarray):
         self.span = int(max(tid_a.max(initial=0), tid_b.max(initial=0))) + 1
-        keys = tid_a.astype(np.int64) * self.span + tid_b.astype(np.int64)
+        keys = self._keys(tid_a, tid_b)
         order = np.argsort(keys, kind="stable")
         self.keys, self.feats = keys[order], feats[order]
         self.remaining = len(keys)
 
+    def _keys(self, tid_a: np.ndarray, tid_b: np.ndarray) -> np.ndarray:
+        """One int64 per pair; -1 for a pair outside the cached tid range (never cached)."""
+        inside = (tid_a < self.span) & (tid_b < self.span) & (tid_a >= 0) & (tid_b >= 0)
+        return np.where(inside, tid_a.astype(np.int64) * self.span + tid_b.astype(np.int64), -1)
+
     def take(self, tid_a: np.ndarray, tid_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found mask, features of the found pairs, in input order)."""
-        inside = (tid_a < self.span) & (tid_b < self.span) & (tid_a >= 0) & (tid_b >= 0)
-        keys = np.where(inside, tid_a.astype(np.int64) * self.span + tid_b.astype(np.int64), -1)
+        keys = self._keys(tid_a, tid_b)
+        inside = keys >= 0
         pos = np.clip(np.searchsorted(self.keys, keys), 0, max(len(self.keys) - 1, 0))
         found = inside & (self.keys[pos] == keys) if len(self.keys) else np.zeros(len(keys), bool)
         self.remaining -= int(found.sum())
