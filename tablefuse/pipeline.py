@@ -22,7 +22,7 @@ from .discover import make_discoverer
 from .encoders import make_encoder, save_store_cache
 from .engines import (PER_SET_RESOLVERS, discover_partitioned, make_engine, resolve_partitioned,
                       score_partitioned)
-from .frames import RunResult, StageStats
+from .frames import RunResult, ScoredPairs, StageStats, TupleTable
 from .ingest import read_lake
 from .judge import make_judge
 from .progress import Progress, ensure_progress
@@ -83,8 +83,8 @@ class Pipeline:
             candidates.validate()
             parts = cfg.engine.partitions
             judge = make_judge(cfg.judge, progress=self.progress, encoder=encoder)
-            scored = self._stage("judge", stats, lambda: score_partitioned(
-                                     engine, judge.fit(tuples, candidates), tuples, candidates, parts),
+            scored = self._stage("judge", stats, lambda: unique_mapped(cfg, tuples, score_partitioned(
+                                     engine, judge.fit(tuples, candidates), tuples, candidates, parts)),
                                  candidates.frame.height, lambda s: int(s.frame["integrable"].sum()),
                                  lambda s: f"{int(s.frame['integrable'].sum())} integrable of {s.frame.height}")
             scored.validate()
@@ -147,6 +147,16 @@ def _discover_config(cfg: TablefuseConfig) -> DiscoverConfig:
     if cfg.block.cross_source_only and cfg.discover.unique_sources == "auto":
         return dataclasses.replace(cfg.discover, unique_sources="all")
     return cfg.discover
+
+
+def unique_mapped(cfg: TablefuseConfig, tuples: TupleTable, scored: ScoredPairs) -> ScoredPairs:
+    """The judge's decisions with unique mapping applied where the user declared sources
+    duplicate-free (``discover.unique_sources`` = all or names, or ``block.cross_source_only``):
+    the pairs table then agrees with the sets, which obey the same declaration."""
+    from .judge.unique import declared_unique, unique_mapping
+
+    unique = declared_unique(_discover_config(cfg).unique_sources, tuples.frame["source"].unique().to_list())
+    return unique_mapping(scored, tuples, unique)
 
 
 def _resolve_config(cfg: TablefuseConfig, db_path: str | Path | None):

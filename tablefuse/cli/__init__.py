@@ -197,6 +197,18 @@ def _print_dict(summary: dict, title: str, as_json: bool) -> None:
     Console().print(table)
 
 
+def _stored_config(db: Path):
+    """The latest run's configuration (the ``runs`` row marked latest)."""
+    import polars as pl
+
+    from ..store import read_table
+
+    runs = read_table(db, "runs").filter(pl.col("latest"))
+    if runs.height == 0:
+        raise StoreError(f"{db} holds no run")
+    return TablefuseConfig.from_dict(json.loads(runs["config"][0]))
+
+
 def _stored_tuples(db: Path):
     """The latest run's tuples as the stages' ``TupleTable``."""
     from ..frames import TUPLE_META, TupleTable
@@ -321,7 +333,7 @@ def judge_cmd(
     try:
         from ..frames import CandidatePairs
         from ..judge.ssacl import SSACLJudge
-        from ..pipeline import judge_dir
+        from ..pipeline import judge_dir, unique_mapped
         from ..store import read_table
 
         folder = judge_dir(db)
@@ -332,7 +344,7 @@ def judge_cmd(
         judge = SSACLJudge.load(folder)
         if threshold is not None:
             judge.threshold = threshold
-        scored = judge.score(tuples, candidates)
+        scored = unique_mapped(_stored_config(db), tuples, judge.score(tuples, candidates))
         stored = read_table(db, "pairs").rename({"score": "stored_score", "integrable": "stored_integrable"})
         both = scored.frame.join(stored, on=["tid_a", "tid_b"], how="left")
         summary = {

@@ -259,9 +259,10 @@ class SSACLJudge:
             self.table_ = _encode_with(model, tokenizer, self.values_.texts, self.device_)
         self.synthetic_threshold_ = float(result.synthetic_threshold)
         n_self = n_found = n_rescored = 0
-        if p.self_train and model is None and len(cand):
+        if p.self_train and len(cand):
             # one round of self-training: the first head's confident mutual-best candidate pairs
             # become extra pseudo-positives, and the head is refit from scratch on the larger set
+            # (after fine-tuning, on the tuned encoder's frozen vectors: the encoder moved once)
             tids = tuples.frame["tid"].to_numpy()
             picked, complete = rescore_sample(cand, len(rows), p.self_train_max_pairs, p.seed)
             sub_rows = cand[picked]
@@ -292,6 +293,8 @@ class SSACLJudge:
                 ids[0] = np.concatenate([ids[0], self.values_.ids(extra.rows_a)])
                 ids[1] = np.concatenate([ids[1], self.values_.ids(extra.rows_b)])
                 labels = np.asarray(train.labels, dtype=np.float32)
+                if model is not None:
+                    embed = make_embedder(self.table_, self.values_.texts, self.device_)
                 first = result
                 result = train_head(ids[0], ids[1], feats, labels, (ids[2], ids[3], vfeats, vlabels), embed,
                                     self.table_.shape[1], p, self.device_, progress=self.progress)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import polars as pl
 import pytest
 
 pytest.importorskip("torch")
@@ -123,18 +124,22 @@ def test_finetune_encoder_option_runs_on_a_few_tuples(lake, tmp_path) -> None:
 
     tuples, cands, _ = lake
     small = type(tuples)(tuples.frame.filter(tuples.frame["tid"].is_in([0, 1, 2, 80, 81, 82])), tuples.attributes)
-    cs = CandidatePairs(cands.frame.filter(cands.frame["tid_a"].is_in([0, 1, 2]) & cands.frame["tid_b"].is_in([80, 81, 82])))
+    # every cross pair of the six tuples (the blocker's candidates among them can be empty)
+    cs = CandidatePairs(pl.DataFrame({"tid_a": [a for a in (0, 1, 2) for _ in range(3)],
+                                      "tid_b": [80, 81, 82] * 3, "blocker": ["test"] * 9}))
     params = TrainParams(epochs=1, hidden=16, finetune_encoder=True, positives_per_tuple=1, random_negatives=1,
                          hard_negatives=0, batch_size=8)
     try:
         judge = SSACLJudge(params, device="cpu").fit(small, cs)
     except ModelError as exc:
         pytest.skip(f"no local encoder: {exc}")
+    # the self-training round runs after fine-tuning too, rescoring every candidate
+    assert judge.stats_["self_training_rescored"] == cs.frame.height > 0
     before = judge.score(small, cs).frame["score"].to_numpy()
     judge.save(tmp_path / "ft")
     assert (tmp_path / "ft" / "encoder" / "config.json").is_file()
     after = SSACLJudge.load(tmp_path / "ft", device="cpu").score(small, cs).frame["score"].to_numpy()
-    assert np.allclose(before, after, atol=1e-5)
+    assert len(before) == 9 and np.allclose(before, after, atol=1e-5)
 
 
 def test_self_training_round_adds_real_pairs_and_still_separates(lake) -> None:
