@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Magellan judge benchmark on a GPU machine: every dataset x variant runs as its own process (a
-# fit's CPU work is single-threaded Python, the GPU is shared), one JSON per job, merged at the
-# end into OUTDIR/judge_gpu.json plus one log. Needs tablefuse importable and the data under
-# ../shared/data/magellan.
+# Magellan judge benchmark on a GPU machine: every dataset x job runs as its own process (a fit's
+# CPU work is single-threaded Python, the GPU is shared), one JSON per job, merged at the end into
+# OUTDIR/judge_gpu.json plus one log. JOBS is a space-separated list; a job is one variant or a
+# comma list run in one process ("ssacl,ssacl-unique": the second reuses the first's fit).
+# Needs tablefuse importable and the data under ../shared/data/magellan.
 # JOB_TIMEOUT (seconds, default 420) bounds each job; a job cut off leaves no record.
-#   benchmarks/gpu_judge.sh OUTDIR [VARIANTS] [DATASETS]
+#   benchmarks/gpu_judge.sh OUTDIR [JOBS] [DATASETS]
 set -u
-out=${1:?usage: gpu_judge.sh OUTDIR [VARIANTS] [DATASETS]}
-variants=${2:-ssacl,ssacl-finetune,ssacl-finetune-long}
+out=${1:?usage: gpu_judge.sh OUTDIR [JOBS] [DATASETS]}
+variants=${2:-"ssacl,ssacl-unique ssacl-finetune ssacl-finetune-long,ssacl-finetune-long-unique"}
 datasets=${3:-"Walmart-Amazon Abt-Buy DBLP-ACM Amazon-Google Fodors-Zagats iTunes-Amazon Beer"}
 jobs=${JOBS_DIR:-$out/jobs}
 mkdir -p "$out" "$jobs"
 for d in $datasets; do
-  for v in ${variants//,/ }; do
+  for v in $variants; do
     VARIANTS=$v TABLEFUSE_BENCH_JSON="$jobs/$d.$v.json" TABLEFUSE_BENCH_CACHE="/tmp/tf-enc.$d.$v.npz" \
       OMP_NUM_THREADS=1 PYTHONUNBUFFERED=1 timeout "${JOB_TIMEOUT:-420}" python3 benchmarks/judge.py magellan "$d" \
       >"$jobs/$d.$v.log" 2>&1 &

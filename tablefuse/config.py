@@ -126,6 +126,7 @@ class DiscoverConfig:
     # source rule (see discover/_sources.py): auto: on lakes of several sources, two tuples of one source
     # share a set only where the judge linked them directly (no chaining through other sources);
     # judged: the same on any lake; all: every source is duplicate-free (clean-clean linking); none: off; or a list of duplicate-free sources
+    # (all / a list also apply unique mapping to the judge's decisions: judge/unique.py)
     unique_sources: str | tuple[str, ...] = "auto"
     max_clique_component: int = 300  # cliques: larger components fall back to leiden (noted)
     iterations: int = 2  # leiden passes per component; negative: until stable (much slower)

@@ -96,7 +96,7 @@ def integrate(
     judge: Optional[str] = typer.Option(None, "--judge", help="Pairwise judge (judge.method), e.g. ssacl or similarity."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Judge decision threshold in [0,1] (default: chosen without labels)."),
     discover: Optional[str] = typer.Option(None, "--discover", help="Set discovery method (discover.method)."),
-    unique_sources: Optional[str] = typer.Option(None, "--unique-sources", help="Source rule (discover.unique_sources): auto, judged, all (no source lists an entity twice), none, or a comma list of duplicate-free sources."),
+    unique_sources: Optional[str] = typer.Option(None, "--unique-sources", help="Source rule (discover.unique_sources): auto, judged, all (no source lists an entity twice), none, or a comma list of duplicate-free sources. Declared ones (all, a list) also limit the judge to one partner per such source (unique mapping)."),
     resolve: Optional[str] = typer.Option(None, "--resolve", help="Conflict resolver (resolve.method)."),
     engine: Optional[str] = typer.Option(None, "--engine", help="Where the heavy stages run: local (default) or ray."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (with --engine ray); none: a local cluster on 127.0.0.1."),
