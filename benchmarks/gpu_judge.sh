@@ -6,6 +6,11 @@
 # Needs tablefuse importable and the data under ../shared/data/magellan.
 # JOB_TIMEOUT (seconds, default 420) bounds each job; a job cut off leaves no record.
 #   benchmarks/gpu_judge.sh OUTDIR [JOBS] [DATASETS]
+# On a bare GPU machine with torch + transformers but not this project's other dependencies
+# (how the H200 results were made): carry polars, polars-runtime-32 and rapidfuzz as wheels and
+# `pip install --target` them onto PYTHONPATH (with the repo root); carry the encoder packed by
+# `benchmarks/model_fp16.py pack` and unpack it there (TABLEFUSE_MODEL_DIR); carry the magellan
+# test.txt files and link them as ../shared/data.
 set -u
 out=${1:?usage: gpu_judge.sh OUTDIR [JOBS] [DATASETS]}
 variants=${2:-"ssacl,ssacl-unique ssacl-finetune ssacl-finetune-long,ssacl-finetune-long-unique"}
