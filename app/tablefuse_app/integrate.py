@@ -55,6 +55,9 @@ class RunChoices:
     llm_endpoint: str | None = None
     llm_model: str | None = None
     skip_bad: bool = True
+    # every uploaded table lists an entity at most once: discover.unique_sources = all, which
+    # also keeps one judged partner per table (unique mapping); False keeps the default
+    duplicate_free: bool = False
     advanced_toml: str = ""
 
 
@@ -91,7 +94,7 @@ def build_config(choices: RunChoices, mapping_file: Path | None = None) -> Table
         align={"mapping_file": str(mapping_file) if mapping_file and mapping_file.is_file() else None},
         block={"method": choices.block},
         judge={"method": choices.judge, "threshold": choices.threshold},
-        discover={"method": choices.discover},
+        discover={"method": choices.discover, "unique_sources": "all" if choices.duplicate_free else None},
         resolve=resolve,
     )
 

@@ -100,6 +100,10 @@ def test_build_config_defaults_toml_and_errors(tmp_path: Path) -> None:
     assert (cfg.judge.method, cfg.judge.threshold, cfg.judge.seed) == ("similarity", 0.7, 3)
     assert cfg.block.max_block_size == 50 and not cfg.ingest.skip_bad
     assert cfg.align.mapping_file == str(mapping_file)
+    assert cfg.discover.unique_sources == TablefuseConfig().discover.unique_sources  # not declared
+    declared = integrate.build_config(integrate.RunChoices(
+        duplicate_free=True, advanced_toml='[discover]\nmethod = "components"\n'))
+    assert declared.discover.unique_sources == "all" and declared.discover.method == "components"
     with pytest.raises(ConfigError, match="TOML"):
         integrate.build_config(integrate.RunChoices(advanced_toml="[block\n"))
     with pytest.raises(ConfigError, match="unknown option"):

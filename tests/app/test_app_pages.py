@@ -1,6 +1,7 @@
 """Each page through ``streamlit.testing.v1.AppTest``: widgets wired to the logic and the store."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -101,13 +102,16 @@ def test_integrate_shows_pipeline_defaults_and_runs_into_the_store(session_dir: 
     at.button[0].click().run()
     assert "not valid TOML" in " ".join(_texts(at.error))
     at.text_area(key="run_advanced").set_value("[judge]\nseed = 1\n")
+    assert at.checkbox(key="run_duplicate_free").value is False
+    at.checkbox(key="run_duplicate_free").check()
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert not at.error, _texts(at.error)
     db = session_dir / "tablefuse.duckdb"
     info = store.info(db)
     assert at.session_state["last_run"]["run_id"] == info["run_id"]
-    assert '"seed": 1' in store.read_table(db, "runs")["config"][0]
+    config = json.loads(store.read_table(db, "runs")["config"][0])
+    assert config["judge"]["seed"] == 1 and config["discover"]["unique_sources"] == "all"
     assert any("Run " in t and "sets" in t for t in _texts(at.success))
     assert [s.label for s in at.status] == ["Integration finished"]
 

@@ -41,13 +41,19 @@ def _form() -> logic.RunChoices | None:
                               key="run_threshold")
         skip_bad = st.checkbox("Skip bad files and rows (each is recorded in the store)",
                                value=True, key="run_skip_bad")
+        duplicate_free = st.checkbox(
+            "No file lists an entity twice (clean tables: each row matches at most one row of each "
+            "other file)", value=False, key="run_duplicate_free",
+            help="Declares every table duplicate-free (discover.unique_sources = all): a row keeps "
+                 "only its best match in each other table, and no set holds two rows of one table.")
         advanced = st.text_area("Advanced options (TOML, one [section] per stage)", value="",
                                 key="run_advanced", placeholder='[block]\nmax_block_size = 100')
         if not st.form_submit_button("Run integration", type="primary"):
             return None
     return logic.RunChoices(block=block, judge=judge, threshold=None if auto else threshold,
                             discover=discover, resolve=resolve, llm_endpoint=endpoint or None,
-                            llm_model=model or None, skip_bad=skip_bad, advanced_toml=advanced)
+                            llm_model=model or None, skip_bad=skip_bad, duplicate_free=duplicate_free,
+                            advanced_toml=advanced)
 
 
 def _run(choices: logic.RunChoices) -> None:
