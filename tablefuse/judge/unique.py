@@ -19,6 +19,7 @@ import polars as pl
 
 from ..errors import ConfigError
 from ..frames import ScoredPairs, TupleTable
+from .ssacl.judge import _positions
 
 
 def declared_unique(unique_sources: str | tuple[str, ...] | list[str], sources: list[str]) -> set[str]:
@@ -46,16 +47,10 @@ def unique_mapping(scored: ScoredPairs, tuples: TupleTable, unique: set[str]) ->
     for s in unique:
         if s in codes:
             strict[codes[s]] = True
-    tid_order = tuples.frame["tid"].to_numpy()
-    sort = np.argsort(tid_order, kind="stable")
     src_of = np.array([codes[s] for s in names], dtype=np.int64)
-
-    def positions(tids: np.ndarray) -> np.ndarray:
-        return sort[np.searchsorted(tid_order, tids, sorter=sort)]
-
     rows = np.flatnonzero(frame["integrable"].to_numpy())
-    a = positions(frame["tid_a"].to_numpy()[rows])
-    b = positions(frame["tid_b"].to_numpy()[rows])
+    a = _positions(tuples, frame["tid_a"].to_numpy()[rows])
+    b = _positions(tuples, frame["tid_b"].to_numpy()[rows])
     score = frame["score"].to_numpy()[rows]
     order = np.lexsort((frame["tid_b"].to_numpy()[rows], frame["tid_a"].to_numpy()[rows], -score))
     sa, sb = src_of[a], src_of[b]
