@@ -199,13 +199,12 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "ssacl-no-semantic-format": ("ssacl", {"ssacl_augment": ("typo", "token", "null")}),
     "ssacl-finetune": ("ssacl", {"ssacl_finetune_encoder": True, "ssacl_epochs": 3}),
     "ssacl-finetune-long": ("ssacl", {"ssacl_finetune_encoder": True}),  # default epochs (GPU)
-    # "-unique": the same judge, then unique mapping with both tables declared duplicate-free
-    # (tablefuse/judge/unique.py; what `discover.unique_sources = all` does in the pipeline)
-    "similarity-unique": ("similarity", {}),
-    "splink-unique": ("splink", {}),
-    "ssacl-unique": ("ssacl", {}),
-    "ssacl-finetune-long-unique": ("ssacl", {"ssacl_finetune_encoder": True}),
 }
+# "X-unique": judge X, then unique mapping with both tables declared duplicate-free
+# (tablefuse/judge/unique.py; what `discover.unique_sources = all` does in the pipeline)
+UNIQUE = "-unique"
+VARIANTS.update({v + UNIQUE: VARIANTS[v] for v in ("similarity", "splink", "ssacl", "ssacl-finetune-long")})
+TARGETS = {"DBLP-ACM": 0.97, "Fodors-Zagats": 0.95, "Abt-Buy": 0.80, "Walmart-Amazon": 0.75, "Amazon-Google": 0.65}
 
 
 def _peak_mb() -> float:
@@ -257,8 +256,8 @@ def run_variant(variant: str, tuples: TupleTable, candidates: CandidatePairs, tr
     from tablefuse.judge import SSACLJudge, make_judge
 
     method, overrides = VARIANTS[variant]
-    unique = variant.endswith("-unique")
-    base = variant[: -len("-unique")] if unique else variant
+    unique = variant.endswith(UNIQUE)
+    base = variant.removesuffix(UNIQUE)
     memo = _LAST_FIT.get((id(tuples), id(candidates), base))
     if memo is not None:  # "X-unique" right after "X" on the same data: the same fitted judge
         judge, scored, fit_s, score_s = memo
@@ -303,7 +302,7 @@ def run_variant(variant: str, tuples: TupleTable, candidates: CandidatePairs, tr
     # diagnostic: F1 under the other label-free threshold methods (no labels choose them either)
     alt: dict[str, float] = {}
     synth = getattr(judge, "synthetic_threshold_", None)
-    if synth is not None and len(s) and not variant.endswith("-unique"):  # those cuts ignore the mapping
+    if synth is not None and len(s) and not unique:  # those cuts ignore the mapping
         from tablefuse.judge.ssacl.threshold import choose_threshold
 
         for m in ("synthetic", "otsu", "auto"):
@@ -364,7 +363,7 @@ def ccer(datasets: list[str], variants: list[str]) -> None:
         block_s = time.perf_counter() - t0
         truth = set(zip(gold["tid_a"].to_list(), gold["tid_b"].to_list()))
         for v in variants:
-            if v.endswith("-unique") and tuples.frame["source"].n_unique() < 2:
+            if v.endswith(UNIQUE) and tuples.frame["source"].n_unique() < 2:
                 print(f"{name:8s} {v:26s} skipped: one source, nothing to map")
                 continue
             rec = run_variant(v, tuples, cands, truth, len(truth), encoder)
@@ -478,16 +477,15 @@ def _gpu_section() -> list[str]:
              "for 3 epochs, `ssacl-finetune-long` for up to the default 30 with early stopping; both then "
              "run the self-training round on the tuned vectors. Zero labels; threshold = the synthetic cut.",
              "", f"| dataset | {head} | target |", "|---|" + "---|---|" * len(variants) + "---|"]
-    targets = {"DBLP-ACM": 0.97, "Fodors-Zagats": 0.95, "Abt-Buy": 0.80, "Walmart-Amazon": 0.75, "Amazon-Google": 0.65}
     for name in MAGELLAN:
         cells = []
         for v in variants:
             r = by.get((name, v))
             cells += [f"{r['f1']:.3f} ({r['oracle_threshold_f1']:.3f})", f"{r['fit_seconds']}"] if r else ["-", "-"]
         if any(c != "-" for c in cells):
-            lines.append(f"| {name} | " + " | ".join(cells) + f" | {targets.get(name, '-')} |")
+            lines.append(f"| {name} | " + " | ".join(cells) + f" | {TARGETS.get(name, '-')} |")
     loads = [r.get("load_avg_1m") for r in rows if r.get("load_avg_1m") is not None]
-    lines += ["", "All 21 fits ran at once as separate processes on one machine (one NVIDIA H200, 16 CPU "
+    lines += ["", f"All {len(rows)} fits ran at once as separate processes on one machine (one NVIDIA H200, 16 CPU "
               f"cores; load average up to {max(loads) if loads else '?'}), so fit times are upper bounds: a "
               "fit's mining and features are single-threaded Python on the CPU. The MiniLM weights travelled "
               "to that machine as float16 and were widened back to float32 there, so frozen-encoder F1 "
@@ -512,7 +510,6 @@ def report() -> None:
              "", f"Machine: {_machine_line()}; the 2 cores were shared with other sessions' jobs "
              f"(load average {_load_note(_load_results())} during the runs), so times are upper bounds.", ""]
     mag = [r for r in rows if r["suite"] == "magellan"]
-    targets = {"DBLP-ACM": 0.97, "Fodors-Zagats": 0.95, "Abt-Buy": 0.80, "Walmart-Amazon": 0.75, "Amazon-Google": 0.65}
     best = {(r["suite"], r["dataset"], r["variant"]): r["f1"] for r in rows}
     if mag:
         lines += ["## Summary (F1, zero labels)", "",
@@ -529,7 +526,7 @@ def report() -> None:
             cell = [f"{best[('magellan', name, v)]:.3f}" if ("magellan", name, v) in best else "-" for v in shown]
             pub = PUBLISHED[name]
             lines.append(f"| {name} | {cell[0]} | {cell[1]} | {cell[2]} | {cell[3]} | **{cell[4]}** | "
-                         f"{targets.get(name, '-')} | {pub[0] / 100:.3f} | "
+                         f"{TARGETS.get(name, '-')} | {pub[0] / 100:.3f} | "
                          f"{'-' if pub[1] is None else f'{pub[1] / 100:.3f}'} |")
         for name in ("D1", "D2", "D3", "D4", "D8", "cora", "abtbuy"):
             if ("e2e", name, "ssacl") not in best and ("e2e", name, "similarity") not in best:
