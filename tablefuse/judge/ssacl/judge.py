@@ -222,7 +222,7 @@ class SSACLJudge:
         rows = _rows(tuples)
         self.attributes_ = tuple(tuples.attributes)
         if not rows or not self.attributes_:
-            raise NotFittedError("SSACL needs at least one tuple with one attribute to train on")
+            return self._untrained("the lake holds no tuple with an attribute to train on", t0)
         # candidate pairs as an (m, 2) array of row positions: 13.5M Python tuples would be 1.5 GB
         cand = np.stack([_positions(tuples, candidates.frame["tid_a"].to_numpy()),
                          _positions(tuples, candidates.frame["tid_b"].to_numpy())], 1).reshape(-1, 2)
@@ -230,8 +230,9 @@ class SSACLJudge:
         self.featurizer_ = PairFeaturizer(self.stats_lake_)
         train, val = build_pairs(rows, cand, p, self.featurizer_)
         if not train.labels or min(train.labels) == max(train.labels):
-            raise NotFittedError("SSACL could not build both positive and negative training pairs: the lake "
-                                 "needs at least two non-empty tuples")
+            filled = sum(any(v is not None for v in r) for r in rows)
+            return self._untrained(f"too small to train: {filled} of {len(rows)} tuples hold a value, and "
+                                   "SSACL needs at least two to build positive and negative pairs", t0)
         t_pairs = time.perf_counter()
         self.values_ = ValueIndex()
         self.values_.ids(rows)  # the lake's own values first: they are what scoring needs
@@ -316,6 +317,17 @@ class SSACLJudge:
         logger.info("ssacl fit: %s", self.stats_)
         return self
 
+    def _untrained(self, reason: str, t0: float) -> SSACLJudge:
+        """A lake too small to train on (0-2 usable tuples): nothing is learnt, no pair is
+        integrable, and the reason is in ``stats_`` (each tuple is its own golden record)."""
+        self.head_ = None
+        self.untrained_ = reason
+        self.history_ = []
+        self.stats_ = {"trained": False, "untrained_reason": reason,
+                       "seconds_fit": round(time.perf_counter() - t0, 2)}
+        logger.warning("ssacl: nothing trained, %s; no pair is judged integrable", reason)
+        return self
+
     def _check_fitted(self, tuples: TupleTable) -> None:
         if self.head_ is None:
             raise NotFittedError("SSACLJudge.score called before fit(tuples, candidates) or load(path)")
@@ -391,6 +403,11 @@ class SSACLJudge:
     def score(self, tuples: TupleTable, candidates: CandidatePairs) -> ScoredPairs:
         tid_a = candidates.frame["tid_a"].to_numpy()
         tid_b = candidates.frame["tid_b"].to_numpy()
+        if getattr(self, "untrained_", None):
+            frame = pl.DataFrame({"tid_a": pl.Series(tid_a, dtype=pl.Int64), "tid_b": pl.Series(tid_b, dtype=pl.Int64),
+                                  "score": pl.Series(np.zeros(len(tid_a)), dtype=pl.Float64),
+                                  "integrable": pl.Series([False] * len(tid_a), dtype=pl.Boolean)})
+            return ScoredPairs(frame, 1.0, {"method": "ssacl", "integrable": 0, **self.stats_})
         self._check_fitted(tuples)
         t0 = time.perf_counter()
         scores = self.score_pairs(tuples, tid_a, tid_b)
@@ -418,10 +435,18 @@ class SSACLJudge:
         fine-tuned encoder when there is one."""
         import torch
 
-        if self.head_ is None:
+        untrained = getattr(self, "untrained_", None)
+        if self.head_ is None and not untrained:
             raise NotFittedError("SSACLJudge.save called before fit")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
+        if untrained:  # nothing learnt: the folder says why, and load gives the same untrained judge
+            meta = {"format": FORMAT_VERSION, "feature_names": list(FEATURE_NAMES), "untrained": untrained,
+                    "params": dataclasses.asdict(self.params), "threshold": self.threshold,
+                    "threshold_method": self.threshold_method, "stats": self.stats_,
+                    "model_dir": str(self.model_dir) if self.model_dir else None}
+            (path / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+            return path
         torch.save(self.head_.state_dict(), path / "head.pt")
         n = getattr(self, "n_lake_values_", len(self.values_.texts))  # augmented values are not needed
         np.save(path / "values.npy", self.table_[:n])
@@ -461,6 +486,9 @@ class SSACLJudge:
                     model_dir=meta["model_dir"], device=device, encoder=encoder, progress=progress,
                     encoder_kind=meta.get("encoder_kind", "minilm"))
         judge.device_ = select_device(device)
+        if meta.get("untrained"):
+            judge.untrained_, judge.stats_, judge.history_ = meta["untrained"], meta["stats"], []
+            return judge
         judge.encoder_kind_ = judge.encoder_kind  # new values are encoded in the space the head learnt
         judge.attributes_ = tuple(meta["attributes"])
         judge.synthetic_threshold_ = float(meta["synthetic_threshold"])
