@@ -94,6 +94,10 @@ class OpenAIChat:
             except openai.APIStatusError as exc:  # 4xx: a bad request will not get better
                 raise LLMError(f"LLM endpoint {self.base_url} refused {what}: "
                                f"HTTP {exc.status_code} {str(exc)[:200]}") from exc
+            except (ValueError, openai.APIResponseValidationError) as exc:
+                # garbage (a body that is not JSON, or not the protocol's shape): this request failed
+                raise LLMError(f"LLM endpoint {self.base_url} answered {what} with garbage "
+                               f"(not OpenAI-protocol JSON): {str(exc)[:200]}") from exc
             if attempt < self.max_retries:
                 time.sleep(delay)
                 delay *= 2
@@ -105,8 +109,14 @@ class OpenAIChat:
     def resolve_model(self) -> str:
         """The configured model, else the endpoint's first listed one."""
         if self.model is None:
-            listed = self._retrying("model listing", lambda: self._get_client().models.list())
-            ids = [m.id for m in listed.data]
+            try:
+                listed = self._retrying("model listing", lambda: self._get_client().models.list())
+                ids = [str(m.id) for m in listed.data]
+            except EndpointDown:
+                raise
+            except (LLMError, AttributeError, TypeError) as exc:  # no model to call: stop calling
+                raise EndpointDown(f"LLM endpoint {self.base_url} cannot list its models "
+                                   f"({str(exc)[:200]}); set resolve.llm_model") from exc
             if not ids:
                 raise EndpointDown(f"LLM endpoint {self.base_url} lists no model; set resolve.llm_model")
             self.model = ids[0]
