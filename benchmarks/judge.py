@@ -184,21 +184,21 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "similarity": ("similarity", {}),
     "splink": ("splink", {}),
     "ssacl": ("ssacl", {}),
-    "ssacl+crop": ("ssacl", {"ssacl_augment": ("typo", "token", "null", "semantic", "format", "crop")}),
-    "ssacl-no-adv": ("ssacl", {"ssacl_adv_weight": 0.0}),
-    "ssacl-pgd3": ("ssacl", {"ssacl_adv_steps": 3}),
-    "ssacl-no-hard-neg": ("ssacl", {"ssacl_hard_negatives": 0}),
-    "ssacl-no-pseudo-pos": ("ssacl", {"ssacl_pseudo_positives": False}),
-    "ssacl-no-self-train": ("ssacl", {"ssacl_self_train": False}),
-    "ssacl-no-code-evidence": ("ssacl", {"ssacl_code_evidence": False}),
-    "ssacl-no-informative": ("ssacl", {"ssacl_informative_only": False}),
-    "ssacl-synthetic-cut": ("ssacl", {"ssacl_threshold_method": "synthetic"}),
-    "ssacl-no-typo": ("ssacl", {"ssacl_augment": ("token", "null", "semantic", "format")}),
-    "ssacl-no-token": ("ssacl", {"ssacl_augment": ("typo", "null", "semantic", "format")}),
-    "ssacl-no-null": ("ssacl", {"ssacl_augment": ("typo", "token", "semantic", "format")}),
-    "ssacl-no-semantic-format": ("ssacl", {"ssacl_augment": ("typo", "token", "null")}),
-    "ssacl-finetune": ("ssacl", {"ssacl_finetune_encoder": True, "ssacl_epochs": 3}),
-    "ssacl-finetune-long": ("ssacl", {"ssacl_finetune_encoder": True}),  # default epochs (GPU)
+    "ssacl+crop": ("ssacl", {"ssacl.augment": ("typo", "token", "null", "semantic", "format", "crop")}),
+    "ssacl-no-adv": ("ssacl", {"ssacl.adv_weight": 0.0}),
+    "ssacl-pgd3": ("ssacl", {"ssacl.adv_steps": 3}),
+    "ssacl-no-hard-neg": ("ssacl", {"ssacl.hard_negatives": 0}),
+    "ssacl-no-pseudo-pos": ("ssacl", {"ssacl.pseudo_positives": False}),
+    "ssacl-no-self-train": ("ssacl", {"ssacl.self_train": False}),
+    "ssacl-no-code-evidence": ("ssacl", {"ssacl.code_evidence": False}),
+    "ssacl-no-informative": ("ssacl", {"ssacl.informative_only": False}),
+    "ssacl-synthetic-cut": ("ssacl", {"ssacl.threshold_method": "synthetic"}),
+    "ssacl-no-typo": ("ssacl", {"ssacl.augment": ("token", "null", "semantic", "format")}),
+    "ssacl-no-token": ("ssacl", {"ssacl.augment": ("typo", "null", "semantic", "format")}),
+    "ssacl-no-null": ("ssacl", {"ssacl.augment": ("typo", "token", "semantic", "format")}),
+    "ssacl-no-semantic-format": ("ssacl", {"ssacl.augment": ("typo", "token", "null")}),
+    "ssacl-finetune": ("ssacl", {"ssacl.finetune_encoder": True, "ssacl.epochs": 3}),
+    "ssacl-finetune-long": ("ssacl", {"ssacl.finetune_encoder": True}),  # default epochs (GPU)
 }
 # "X-unique": judge X, then unique mapping with both tables declared duplicate-free
 # (tablefuse/judge/unique.py; what `discover.unique_sources = all` does in the pipeline)
@@ -252,7 +252,7 @@ def run_variant(variant: str, tuples: TupleTable, candidates: CandidatePairs, tr
                 n_gold: int, encoder: CachedEncoder | None) -> dict[str, Any]:
     """Fit + score one judge variant; P/R/F1 of integrable pairs against ``truth`` (recall over
     ``n_gold`` gold pairs, so pairs that blocking missed count as misses)."""
-    from tablefuse.config import JudgeConfig
+    from tablefuse.config import TablefuseConfig
     from tablefuse.judge import SSACLJudge, make_judge
 
     method, overrides = VARIANTS[variant]
@@ -265,7 +265,7 @@ def run_variant(variant: str, tuples: TupleTable, candidates: CandidatePairs, tr
         if method == "splink":
             judge = SplinkJudge()
         else:
-            config = JudgeConfig(method=method, **overrides)
+            config = TablefuseConfig().with_overrides(judge={"method": method, **overrides}).judge
             judge = SSACLJudge.from_config(config) if method == "ssacl" else make_judge(config)
         if method == "ssacl":
             judge.encoder = encoder

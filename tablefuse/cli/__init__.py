@@ -63,8 +63,9 @@ def build_config(config_file: Optional[Path], settings: Optional[list[str]] = No
 def parse_settings(settings: list[str]) -> dict[str, dict]:
     """``["block.top_k=30", "block.blockers=['token']"]`` -> ``{"block": {"top_k": 30, ...}}``.
 
-    A value is read as a TOML value (``true``, ``30``, ``0.5``, ``["a", "b"]``, ``"text"``) and
-    otherwise kept as a plain string; the config then checks its type, so a wrong one fails with
+    A value is read as a TOML value (``true``, ``30``, ``0.5``, ``["a", "b"]``, ``"text"``), ``none``
+    as None (an optional setting switched off), and otherwise kept as a plain string; an option may
+    be a dotted path into a sub-section (``judge.ssacl.epochs=3``); the config then checks its type, so a wrong one fails with
     the option's name.
     """
     import tomllib
@@ -75,10 +76,14 @@ def parse_settings(settings: list[str]) -> dict[str, dict]:
         section, dot, option = key.strip().partition(".")
         if not sep or not dot or not section or not option:
             raise ConfigError(f"--set {item!r}: expected section.option=value, e.g. block.top_k=30")
-        try:
-            value = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw.strip()
+        value: object
+        if raw.strip().lower() in ("none", "null"):
+            value = None  # switches an optional setting off, e.g. discover.split_below=none
+        else:
+            try:
+                value = tomllib.loads(f"v = {raw.strip()}")["v"]
+            except tomllib.TOMLDecodeError:
+                value = raw.strip()
         out.setdefault(section, {})[option] = value
     return out
 

@@ -2,7 +2,7 @@
 
 A tuple and its augmented copy are SSACL's positives. Every operator is a pure function of the
 value and a ``random.Random``, so a seed fixes the training set. Families (names used in
-``JudgeConfig.ssacl_augment``): ``typo`` (keyboard-neighbour substitution, insertion, deletion,
+``judge.ssacl.augment``): ``typo`` (keyboard-neighbour substitution, insertion, deletion,
 transposition), ``token`` (drop, swap), ``crop`` (opt-in: keep a span of a long value), ``null`` (an attribute nulled out: nulls complement, they
 never conflict), ``semantic`` (dictionary substitution: countries/ISO codes, states, suffixes,
 months, nicknames ... from ``tablefuse.equivalence``) and ``format`` (number and date reformatting).

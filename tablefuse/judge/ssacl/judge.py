@@ -4,7 +4,7 @@ fit: synthetic pairs from the lake (train.py) -> per-value embeddings from a loc
 encoder (each distinct value encoded once) -> the matcher head trained with binary NCE plus
 adversarial positives -> a label-free threshold (threshold.py). score: the head on candidates.
 
-The value encoder (``encoder_kind``, ``judge.ssacl_encoder``) is full MiniLM up to 20k distinct
+The value encoder (``encoder_kind``, ``judge.ssacl.encoder``) is full MiniLM up to 20k distinct
 values on CPU and the static encoder distilled from it above (``encoders.choose_kind``); the
 kind is saved with the model so a re-score embeds new values in the space the head learnt.
 """
@@ -124,15 +124,15 @@ class SSACLJudge:
         from ...encoders import KINDS
 
         if threshold_method not in METHODS:
-            raise ConfigError(f"judge.ssacl_threshold_method {threshold_method!r} unknown; choose from {METHODS}")
+            raise ConfigError(f"judge.ssacl.threshold_method {threshold_method!r} unknown; choose from {METHODS}")
         if encoder_kind not in KINDS:
-            raise ConfigError(f"judge.ssacl_encoder {encoder_kind!r} unknown; choose from {KINDS}")
+            raise ConfigError(f"judge.ssacl.encoder {encoder_kind!r} unknown; choose from {KINDS}")
         if encoder_kind in ("static", "minilm-int8") and (params or TrainParams()).finetune_encoder:
-            raise ConfigError(f"judge.ssacl_finetune_encoder needs the full model; judge.ssacl_encoder is {encoder_kind!r}")
+            raise ConfigError(f"judge.ssacl.finetune_encoder needs the full model; judge.ssacl.encoder is {encoder_kind!r}")
         self.params = params or TrainParams()
         bad = set(self.params.augment) - set(FAMILIES) - set(OPTIONAL_FAMILIES)
         if bad:
-            raise ConfigError(f"judge.ssacl_augment: unknown families {sorted(bad)}; choose from "
+            raise ConfigError(f"judge.ssacl.augment: unknown families {sorted(bad)}; choose from "
                               f"{FAMILIES + OPTIONAL_FAMILIES}")
         self.threshold = threshold
         self.threshold_method = threshold_method
@@ -150,21 +150,19 @@ class SSACLJudge:
 
     @classmethod
     def from_config(cls, config: JudgeConfig, progress=None, encoder=None) -> SSACLJudge:
+        o = config.ssacl
         params = TrainParams(
-            epochs=config.ssacl_epochs, batch_size=config.ssacl_batch_size,
-            learning_rate=config.ssacl_learning_rate, adv_epsilon=config.ssacl_adv_epsilon,
-            adv_weight=config.ssacl_adv_weight, adv_steps=config.ssacl_adv_steps,
-            augment=tuple(config.ssacl_augment), hard_negatives=config.ssacl_hard_negatives,
-            max_train_tuples=config.ssacl_max_train_tuples, finetune_encoder=config.ssacl_finetune_encoder,
-            pseudo_positives=config.ssacl_pseudo_positives, code_evidence=config.ssacl_code_evidence,
-            informative_only=config.ssacl_informative_only, self_train=config.ssacl_self_train,
-            self_train_max_pairs=config.ssacl_self_train_max_pairs,
-            self_train_max_positives=config.ssacl_self_train_max_positives,
+            epochs=o.epochs, batch_size=o.batch_size, learning_rate=o.learning_rate,
+            adv_epsilon=o.adv_epsilon, adv_weight=o.adv_weight, adv_steps=o.adv_steps,
+            augment=tuple(o.augment), hard_negatives=o.hard_negatives, max_train_tuples=o.max_train_tuples,
+            finetune_encoder=o.finetune_encoder, pseudo_positives=o.pseudo_positives,
+            code_evidence=o.code_evidence, informative_only=o.informative_only, self_train=o.self_train,
+            self_train_max_pairs=o.self_train_max_pairs, self_train_max_positives=o.self_train_max_positives,
             seed=config.seed,
         )
-        return cls(params, threshold=config.threshold, threshold_method=config.ssacl_threshold_method,
+        return cls(params, threshold=config.threshold, threshold_method=o.threshold_method,
                    model_dir=config.model_dir, device=config.device, progress=progress,
-                   encoder_kind=config.ssacl_encoder, encoder=encoder)
+                   encoder_kind=o.encoder, encoder=encoder)
 
     # -- encoder ---------------------------------------------------------------------------
     def _resolve_encoder_kind(self, n_texts: int) -> str:

@@ -59,7 +59,7 @@ _CONFLICT = FEATURE_NAMES.index("code_conflict")
 
 @dataclass(frozen=True)
 class TrainParams:
-    """SSACL training hyper-parameters (mirrors the ``ssacl_*`` options of ``JudgeConfig``)."""
+    """SSACL training hyper-parameters (mirrors ``SSACLConfig``, the ``[judge.ssacl]`` options)."""
 
     epochs: int = 30
     batch_size: int = 256

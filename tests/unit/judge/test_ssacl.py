@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from tablefuse.config import JudgeConfig  # noqa: E402
+from tablefuse.config import JudgeConfig, SSACLConfig  # noqa: E402
 from tablefuse.errors import ConfigError, NotFittedError  # noqa: E402
 from tablefuse.judge import JUDGES, make_judge  # noqa: E402
 from tablefuse.judge.ssacl import SSACLJudge, TrainParams  # noqa: E402
@@ -35,7 +35,7 @@ def fitted(lake):
 
 def test_registered_and_from_config() -> None:
     assert JUDGES["ssacl"] is SSACLJudge
-    judge = make_judge(JudgeConfig(method="ssacl", ssacl_epochs=3, ssacl_adv_epsilon=0.02, seed=4))
+    judge = make_judge(JudgeConfig(method="ssacl", ssacl=SSACLConfig(epochs=3, adv_epsilon=0.02), seed=4))
     assert isinstance(judge, SSACLJudge)
     assert judge.params.epochs == 3 and judge.params.adv_epsilon == 0.02 and judge.params.seed == 4
     with pytest.raises(ConfigError):

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from tablefuse.config import JudgeConfig  # noqa: E402
+from tablefuse.config import JudgeConfig, SSACLConfig  # noqa: E402
 from tablefuse.errors import ConfigError  # noqa: E402
 from tablefuse.judge import make_judge  # noqa: E402
 from tablefuse.judge.ssacl import SSACLJudge, TrainParams  # noqa: E402
@@ -35,11 +35,11 @@ def _separation(scored, truth) -> tuple[float, float]:
 
 
 def test_encoder_kind_is_validated_and_configurable() -> None:
-    with pytest.raises(ConfigError, match="ssacl_encoder"):
+    with pytest.raises(ConfigError, match="ssacl.encoder"):
         SSACLJudge(encoder_kind="word2vec")
     with pytest.raises(ConfigError, match="full model"):
         SSACLJudge(TrainParams(finetune_encoder=True), encoder_kind="static")
-    judge = make_judge(JudgeConfig(method="ssacl", ssacl_encoder="static"))
+    judge = make_judge(JudgeConfig(method="ssacl", ssacl=SSACLConfig(encoder="static")))
     assert judge.encoder_kind == "static"
     assert make_judge(JudgeConfig(method="ssacl")).encoder_kind == "auto"
     # the pipeline hands the run's shared encoder over; judges that take none ignore it
@@ -150,8 +150,8 @@ def test_rescore_sample_finds_the_same_mutual_best_pairs_on_complete_tuples() ->
 
 def test_self_training_caps_follow_the_config(lake, hash_encoder) -> None:
     tuples, cands, _ = lake
-    judge = make_judge(JudgeConfig(method="ssacl", ssacl_epochs=3, ssacl_self_train_max_pairs=150,
-                                   ssacl_self_train_max_positives=2))
+    judge = make_judge(JudgeConfig(method="ssacl", ssacl=SSACLConfig(epochs=3, self_train_max_pairs=150,
+                                                                     self_train_max_positives=2)))
     judge.encoder = hash_encoder
     judge.fit(tuples, cands)
     assert judge.stats_["self_training_rescored"] <= 150 < cands.frame.height
