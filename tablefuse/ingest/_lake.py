@@ -7,7 +7,6 @@ with ``skip_bad``, recorded as an ``InputIssue`` with the rows it cost: never dr
 from __future__ import annotations
 
 import fnmatch
-
 import logging
 import os
 from pathlib import Path
@@ -69,8 +68,18 @@ def read_table(path: Path, root: Path,
     return _finish(source, path, parsed, config)
 
 
+def _check_width(source: str, n: int, config: IngestConfig, what: str = "has") -> None:
+    """Refuse a table wider than ``ingest.max_columns`` before any stage pays for its width."""
+    if config.max_columns and n > config.max_columns:
+        raise InputError(source, f"{what} {n:,} columns, more than ingest.max_columns "
+                                 f"({config.max_columns:,}); alignment time grows with the square of the "
+                                 "columns: raise the limit (0: none), or exclude the table",
+                         kind="too_wide")
+
+
 def _finish(source: str, path: Path, parsed: Parsed,
             config: IngestConfig) -> tuple[SourceTable, list[InputIssue]]:
+    _check_width(source, len(parsed.names), config)
     if parsed.bad_rows and not parsed.source_rows:
         raise InputError(source, f"none of its {len(parsed.bad_rows)} data rows can be used: "
                                  f"{parsed.bad_reason}", row=parsed.bad_rows[0],
@@ -148,13 +157,67 @@ def _dedupe(names: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     return out, renamed
 
 
-def _lake_files(root: Path) -> list[Path]:
-    """Every non-hidden file under root, sorted by relative path for a deterministic order."""
+def _inside(target: str, real_root: str) -> bool:
+    return target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def _lake_files(root: Path, config: IngestConfig | None = None) -> tuple[list[Path], list[InputIssue]]:
+    """Every non-hidden file under root, sorted by relative path for a deterministic order, and
+    an issue for every symbolic link not followed.
+
+    A link is followed only where it leaves the lake and ``ingest.follow_symlinks`` says so: a
+    link within the lake would read its target twice, and a broken or looping link reads nothing.
+    """
+    config = config or IngestConfig()
+    real_root = os.path.realpath(root)
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        found.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    issues: list[InputIssue] = []
+    visited = {real_root}
+
+    def skip(entry: Path, kind: str, why: str, fatal: bool) -> None:
+        source = _source_name(entry, root)
+        if not _excluded(source, config.exclude):
+            issues.append(InputIssue(source, kind, f"{source}: {why}; not followed", fatal=fatal))
+            log.warning(issues[-1].message)
+
+    def walk(folder: Path) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            skip(folder, "unreadable", f"folder cannot be listed ({exc.strerror or exc})", True)
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                target = os.path.realpath(path)
+                if not os.path.exists(target):
+                    skip(path, "symlink_broken", "a symbolic link that is broken or loops", True)
+                    continue
+                if _inside(target, real_root):
+                    skip(path, "symlink", f"a symbolic link to {_source_name(Path(target), Path(real_root))} "
+                                          "inside the lake, which is read under its own path", False)
+                    continue
+                if not config.follow_symlinks:
+                    skip(path, "symlink_escape", f"a symbolic link leaving the lake (to {target}); set "
+                                                 "ingest.follow_symlinks = true to read it", True)
+                    continue
+                if os.path.isdir(target):
+                    if target in visited:
+                        skip(path, "symlink_broken", "a symbolic link back into a folder already read", True)
+                        continue
+                    visited.add(target)
+                    walk(path)
+                else:
+                    found.append(path)
+            elif entry.is_dir(follow_symlinks=False):
+                walk(path)
+            elif entry.is_file(follow_symlinks=False):
+                found.append(path)
+
+    walk(root)
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix()), issues
 
 
 def _data_lines(path: Path, kind: str) -> int:
@@ -186,8 +249,8 @@ def read_lake(root: str | Path, config: IngestConfig | None = None) -> Lake:
         raise InputError(str(root), "is not a folder; give the lake folder holding the tables",
                          kind="not_found")
     tables: list[SourceTable] = []
-    issues: list[InputIssue] = []
-    for path in _lake_files(root):
+    paths, issues = _lake_files(root, config)
+    for path in paths:
         source = _source_name(path, root)
         if _excluded(source, config.exclude):
             issues.append(InputIssue(source, "excluded", f"{source}: excluded by ingest.exclude; not used"))
@@ -210,6 +273,7 @@ def read_lake(root: str | Path, config: IngestConfig | None = None) -> Lake:
             continue
         tables.append(table)
         issues.extend(found)
+    _check_width(str(root), sum(t.frame.width for t in tables), config, "its tables hold")
     if not tables:
         detail = "; ".join(i.message for i in issues[:5])
         raise InputError(str(root), "holds no readable table" + (f" ({detail})" if detail else ""),
