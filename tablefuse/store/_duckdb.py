@@ -2,11 +2,20 @@
 
 A run is built in a temporary file next to the target and moved over it with ``os.replace``, so
 readers (the app, a second CLI) see either the old database or the new one, never half of each.
+A process killed while writing leaves the previous run as it was (its temporary file is removed by
+the next write). Writers take ``store_lock``: a second one waits for the first (up to
+``TABLEFUSE_STORE_LOCK_WAIT`` seconds, default 600) and then fails with "store is in use".
+CSV exports defuse spreadsheet formulas (``csv_safe``): a text cell starting with ``=``, ``+``,
+``-``, ``@``, tab or carriage return (and not a plain number) is written with a leading ``'``.
 """
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 import os
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -17,14 +26,128 @@ import polars as pl
 from ..errors import StoreError
 from ..frames import RunResult
 from ._rows import run_row, table_frames
-from ._schema import (FIXED, PRESERVED_TABLES, RUNS, TABLES, Columns, columns_for, create_sql,
-                      literal, quote)
+from ._schema import FIXED, PRESERVED_TABLES, RUNS, TABLES, Columns, columns_for, create_sql, literal, quote
 
-__all__ = ["PRESERVED_TABLES", "TABLES", "export_table", "info", "list_tables", "read_table",
-           "write_run"]
+__all__ = ["PRESERVED_TABLES", "TABLES", "StoreInUseError", "check_writable", "export_frame", "export_table",
+           "info", "list_tables", "read_table", "store_lock", "write_run"]
+
+log = logging.getLogger("tablefuse")
 
 _MAGIC = b"DUCK"  # DuckDB files carry this at byte offset 8
 _OLD = "tf_old"  # catalog alias of the previous database while carrying tables over
+ENV_LOCK_WAIT = "TABLEFUSE_STORE_LOCK_WAIT"
+_LOCK_WAIT = 600.0  # seconds a second writer waits for the first
+_TMP = re.compile(r"\.(?P<name>.+)\.tmp-(?P<pid>[0-9]+)(\.wal)?$")
+
+
+class StoreInUseError(StoreError):
+    """Another process holds the store's write lock for longer than this one may wait."""
+
+
+def _lock_file(target: Path) -> Path:
+    return target.with_name(f".{target.name}.lock")
+
+
+_held: dict[str, tuple[int, int]] = {}  # lock path -> (fd, depth): re-entrant within one process
+
+
+@contextlib.contextmanager
+def store_lock(db_path: str | Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the store's exclusive write lock (a ``flock`` on ``.NAME.lock`` beside it).
+
+    A second writer waits up to ``wait`` seconds (default: ``TABLEFUSE_STORE_LOCK_WAIT``, else
+    600), then raises ``StoreInUseError``. Re-entrant within one process, so a caller may hold it
+    around a whole run while ``write_run`` takes it again. The kernel drops it when a holder dies.
+    """
+    import fcntl
+
+    target = Path(db_path)
+    key = str(_lock_file(target.absolute()))
+    if key in _held:
+        fd, depth = _held[key]
+        _held[key] = (fd, depth + 1)
+        try:
+            yield
+        finally:
+            fd, depth = _held[key]
+            _held[key] = (fd, depth - 1)
+        return
+    check_writable(target)
+    if wait is None:
+        try:
+            wait = float(os.environ.get(ENV_LOCK_WAIT, _LOCK_WAIT))
+        except ValueError:
+            wait = _LOCK_WAIT
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"cannot lock store {target}: {exc.strerror or exc}") from exc
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise StoreInUseError(f"store {target} is in use: another tablefuse process is writing it "
+                                      f"(waited {wait:g} s); try again when it has finished") from None
+            if not told:
+                log.warning("store %s is in use by another tablefuse process; waiting up to %g s", target, wait)
+                told = True
+            time.sleep(0.1)
+    _held[key] = (fd, 1)
+    try:
+        yield
+    finally:
+        fd, depth = _held[key]
+        if depth <= 1:
+            del _held[key]
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def _marked_read_only(path: Path) -> bool:
+    """No write permission for us, or (as root, who may write anyway) no write bit at all."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not os.access(path, os.W_OK) or not mode & 0o222
+
+
+def check_writable(db_path: str | Path) -> None:
+    """Raise ``StoreError`` early when a run could not be written to ``db_path``: a read-only
+    store file, or a folder that is read-only or cannot be created."""
+    target = Path(db_path)
+    if target.is_file() and _marked_read_only(target):
+        raise StoreError(f"store {target} is read-only; make it writable or choose another --db")
+    folder = target.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or _marked_read_only(folder):
+        raise StoreError(f"cannot write store {target}: folder {folder} is read-only or not a folder; "
+                         "choose another --db")
+
+
+def _remove_stale_tmp(target: Path) -> None:
+    """Temporary files of writers that died (kill -9, power loss) before their replace."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            m = _TMP.match(entry.name)
+            if not m or m["name"] != target.name or int(m["pid"]) == os.getpid():
+                continue
+            try:
+                os.kill(int(m["pid"]), 0)
+                continue  # still running (it cannot be writing: it would hold the lock)
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            _remove(Path(entry.path))
+            log.info("removed %s, left by a writer that did not finish", entry.name)
 
 
 def _wal(path: Path) -> Path:
@@ -172,24 +295,35 @@ def write_run(db_path: str | Path, result: RunResult, version: str) -> None:
     >>> write_run("demo.duckdb", result, version="0.1.0")  # doctest: +SKIP
     """
     target = Path(db_path)
-    carry = _inspect_target(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    _remove(tmp, _wal(tmp))
-    try:
-        with _connect(tmp, read_only=False) as con:
-            _fill(con, result, version, target if carry else None)
-            con.execute("CHECKPOINT")  # fold the WAL into the file so only one file moves
-        _remove(_wal(tmp))
-        _fsync(tmp)
-        os.replace(tmp, target)
-    except duckdb.Error as exc:
+    with store_lock(target):
+        carry = _inspect_target(target)
+        _remove_stale_tmp(target)
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
         _remove(tmp, _wal(tmp))
-        raise StoreError(f"writing store {target} failed: {exc}") from exc
-    except BaseException:
-        _remove(tmp, _wal(tmp))
-        raise
-    _fsync(target.parent)
+        try:
+            with _connect(tmp, read_only=False) as con:
+                _fill(con, result, version, target if carry else None)
+                con.execute("CHECKPOINT")  # fold the WAL into the file so only one file moves
+            _remove(_wal(tmp))
+            _fsync(tmp)
+            os.replace(tmp, target)
+        except (duckdb.Error, OSError) as exc:
+            _remove(tmp, _wal(tmp))
+            raise StoreError(f"writing store {target} failed{_disk_hint(exc)}: {_why(exc)}; "
+                             "the previous run is unchanged") from exc
+        except BaseException:
+            _remove(tmp, _wal(tmp))
+            raise
+        _fsync(target.parent)
+
+
+def _why(exc: BaseException) -> str:
+    return (getattr(exc, "strerror", None) or str(exc)) if isinstance(exc, OSError) else str(exc)
+
+
+def _disk_hint(exc: BaseException) -> str:
+    full = getattr(exc, "errno", None) == errno.ENOSPC or "space left" in str(exc).lower()
+    return " (the disk is full)" if full else ""
 
 
 def _fsync(path: Path) -> None:
@@ -238,32 +372,74 @@ def read_table(db_path: str | Path, name: str) -> pl.DataFrame:
             raise StoreError(f"reading {name!r} from {db_path} failed: {exc}") from exc
 
 
-def export_table(db_path: str | Path, name: str, fmt: Literal["csv", "parquet"], out: Path) -> int:
-    """Write one store table to ``out`` as CSV (with header) or Parquet; returns rows written.
+_FORMULA = r"^[=+\-@\t\r]"  # what a spreadsheet reads as the start of a formula (OWASP's list)
+_PLAIN_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"  # -5, +1.5e3: never a formula
 
-    >>> export_table("demo.duckdb", "integrated", "csv", Path("golden.csv"))  # doctest: +SKIP
-    """
+
+def _safe_select(con: duckdb.DuckDBPyConnection, relation: str, csv_safe: bool) -> str:
+    """``SELECT`` of every column of ``relation``; with ``csv_safe`` each text column's
+    formula-like values get a leading ``'`` (the store keeps the original)."""
+    if not csv_safe:
+        return f"SELECT * FROM {relation}"
+    rel = con.sql(f"SELECT * FROM {relation}")
+    cols = []
+    for name, dtype in zip(rel.columns, rel.types, strict=True):
+        q = quote(name)
+        if str(dtype) == "VARCHAR":
+            cols.append(f"CASE WHEN regexp_matches({q}, {literal(_FORMULA)}) AND NOT regexp_matches("
+                        f"{q}, {literal(_PLAIN_NUMBER)}) THEN {literal(chr(39))} || {q} ELSE {q} END AS {q}")
+        else:
+            cols.append(q)
+    return f"SELECT {', '.join(cols)} FROM {relation}"
+
+
+def _copy_out(con: duckdb.DuckDBPyConnection, relation: str, what: str, fmt: str, out: Path,
+              csv_safe: bool) -> int:
     options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet"}
     if fmt not in options:
         raise StoreError(f"export format {fmt!r} unknown; choose csv or parquet")
     out = Path(out)
     if out.is_dir():
         raise StoreError(f"export target {out} is a directory; give a file path")
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        select = _safe_select(con, relation, csv_safe and fmt == "csv")
+        row = con.execute(f"COPY ({select}) TO {literal(str(tmp))} ({options[fmt]})").fetchone()
+        os.replace(tmp, out)
+    except (duckdb.Error, OSError) as exc:
+        _remove(tmp)
+        raise StoreError(f"exporting {what} to {out} failed{_disk_hint(exc)}: {_why(exc)}") from exc
+    except BaseException:
+        _remove(tmp)
+        raise
+    return int(row[0]) if row else 0
+
+
+def export_table(db_path: str | Path, name: str, fmt: Literal["csv", "parquet"], out: Path,
+                 csv_safe: bool = True) -> int:
+    """Write one store table to ``out`` as CSV (with header) or Parquet; returns rows written.
+
+    ``csv_safe`` (CSV only): text starting with ``=``, ``+``, ``-``, ``@``, tab or CR that is not
+    a plain number is prefixed with ``'`` so a spreadsheet shows it instead of running it.
+
+    >>> export_table("demo.duckdb", "integrated", "csv", Path("golden.csv"))  # doctest: +SKIP
+    """
     with _reader(db_path) as con:
         q = _checked_name(con, db_path, name)
-        try:
-            row = con.execute(f"COPY (SELECT * FROM {q}) TO {literal(str(tmp))} "
-                              f"({options[fmt]})").fetchone()
-            os.replace(tmp, out)
-        except duckdb.Error as exc:
-            _remove(tmp)
-            raise StoreError(f"exporting {name!r} to {out} failed: {exc}") from exc
-        except BaseException:
-            _remove(tmp)
-            raise
-    return int(row[0]) if row else 0
+        return _copy_out(con, q, repr(name), fmt, out, csv_safe)
+
+
+def export_frame(frame: pl.DataFrame, what: str, fmt: Literal["csv", "parquet"], out: Path,
+                 csv_safe: bool = True) -> int:
+    """``export_table`` for a table already in memory (a store table with decisions applied)."""
+    con = duckdb.connect()
+    try:
+        con.register("tf_frame", frame.to_arrow())
+        _copy_out(con, "tf_frame", what, fmt, out, csv_safe)
+    finally:
+        con.close()
+    return frame.height
 
 
 def info(db_path: str | Path) -> dict[str, Any]:
