@@ -15,8 +15,9 @@ import polars as pl
 
 from ..config import IngestConfig
 from ..errors import InputError
-from ..frames import InputIssue, Lake, SourceTable
+from ..frames import TUPLE_META, InputIssue, Lake, SourceTable
 from ._readers import Parsed, read_delimited, read_json, read_parquet
+from ._sniff import MIXED
 from ._types import infer_types
 
 log = logging.getLogger("tablefuse")
@@ -24,6 +25,9 @@ log = logging.getLogger("tablefuse")
 _PARQUET = (".parquet", ".pq")
 _JSON = (".json", ".jsonl", ".ndjson")
 _MAX_LISTED_ROWS = 20
+# Column names the store gives its own columns (tuples: tid, source ...; integrated: set_id): a
+# header of that name (in any case, as DuckDB names are case-insensitive) is renamed ``name_2``.
+RESERVED = frozenset(TUPLE_META + ("set_id",))
 
 
 def _source_name(path: Path, root: Path) -> str:
@@ -68,13 +72,14 @@ def read_table(path: Path, root: Path,
     return _finish(source, path, parsed, config)
 
 
-def _check_width(source: str, n: int, config: IngestConfig, what: str = "has") -> None:
-    """Refuse a table wider than ``ingest.max_columns`` before any stage pays for its width."""
-    if config.max_columns and n > config.max_columns:
-        raise InputError(source, f"{what} {n:,} columns, more than ingest.max_columns "
-                                 f"({config.max_columns:,}); alignment time grows with the square of the "
-                                 "columns: raise the limit (0: none), or exclude the table",
-                         kind="too_wide")
+def _check_width(source: str, n: int, config: IngestConfig, what: str = "has", lake: int | None = None) -> None:
+    """Refuse a table wider than ``ingest.max_columns`` (or a lake whose tables together hold more
+    than ``ingest.max_lake_columns``) before any stage pays for its width."""
+    limit, name = (config.max_columns, "max_columns") if lake is None else (lake, "max_lake_columns")
+    if limit and n > limit:
+        raise InputError(source, f"{what} {n:,} columns, more than ingest.{name} ({limit:,}); alignment "
+                                 "time grows with the square of the columns: raise the limit (0: none), or "
+                                 "exclude tables", kind="too_wide")
 
 
 def _finish(source: str, path: Path, parsed: Parsed,
@@ -102,10 +107,21 @@ def _finish(source: str, path: Path, parsed: Parsed,
                                      f"{source}: column {i + 1} has values but no header; "
                                      f"named 'column_{i + 1}'"))
     names, renamed = _dedupe(names)
-    if renamed:
-        shown = ", ".join(f"{a!r} -> {b!r}" for a, b in renamed)
+    reserved = [(a, b) for a, b in renamed if a.lower() in RESERVED]
+    repeated = [(a, b) for a, b in renamed if a.lower() not in RESERVED]
+    if repeated:
+        shown = ", ".join(f"{a!r} -> {b!r}" for a, b in repeated)
         issues.append(InputIssue(source, "duplicate_header",
                                  f"{source}: repeated column names renamed: {shown}"))
+    if reserved:
+        shown = ", ".join(f"{a!r} -> {b!r}" for a, b in reserved)
+        issues.append(InputIssue(source, "reserved_header",
+                                 f"{source}: column names the store uses for its own columns renamed: {shown}"))
+    if parsed.encoding and parsed.encoding.startswith(MIXED):
+        other = parsed.encoding[len(MIXED):]
+        issues.append(InputIssue(source, "mixed_encoding",
+                                 f"{source}: lines in two encodings; each line read as UTF-8 where valid, "
+                                 f"else as {other}"))
     if parsed.trimmed_rows:
         issues.append(InputIssue(source, "trailing_delimiter",
                                  f"{source}: {parsed.trimmed_rows} rows end in extra empty "
@@ -136,13 +152,14 @@ def _finish(source: str, path: Path, parsed: Parsed,
 
 
 def _dedupe(names: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
-    """``name, name`` -> ``name, name_2``; a suffix never collides with another header."""
-    taken = set(names)
-    seen: set[str] = set()
+    """``name, name`` -> ``name, name_2``; a suffix never collides with another header. A
+    ``RESERVED`` name (any case) is renamed the same way, as if the store's column came first."""
+    taken = set(names) | RESERVED
+    seen: set[str] = set(RESERVED)
     out: list[str] = []
     renamed: list[tuple[str, str]] = []
     for name in names:
-        if name not in seen:
+        if name not in seen and name.lower() not in RESERVED:
             seen.add(name)
             out.append(name)
             continue
@@ -273,7 +290,7 @@ def read_lake(root: str | Path, config: IngestConfig | None = None) -> Lake:
             continue
         tables.append(table)
         issues.extend(found)
-    _check_width(str(root), sum(t.frame.width for t in tables), config, "its tables hold")
+    _check_width(str(root), sum(t.frame.width for t in tables), config, "its tables hold", config.max_lake_columns)
     if not tables:
         detail = "; ".join(i.message for i in issues[:5])
         raise InputError(str(root), "holds no readable table" + (f" ({detail})" if detail else ""),

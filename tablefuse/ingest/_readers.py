@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,10 @@ import polars as pl
 from ..errors import InputError
 from ._sniff import decode, sniff_delimiter
 from ._types import looks_numeric
+
+# A cell may be large (a 1 MB description, an embedded document): csv's default 128 KiB cap would
+# refuse the whole file. 256 MiB still stops a runaway field (memory is the real bound).
+csv.field_size_limit(min(sys.maxsize, 2**28))
 
 
 @dataclass
@@ -104,6 +109,7 @@ def _parse_records(source: str, reader: Any, delimiter: str, encoding: str,
     rows: list[list[str]] = []
     kept: list[int] = []
     bad: list[int] = []
+    nul = 0  # of the bad rows, those holding NUL bytes
     trimmed = 0
     index = 0
     end = reader.line_num
@@ -114,6 +120,15 @@ def _parse_records(source: str, reader: Any, delimiter: str, encoding: str,
             continue  # a blank line holds no value: not a data row
         last_start = start
         n = len(record)
+        if any("\x00" in f for f in record):  # binary data inside a text table (past the sniffed start)
+            if not skip_bad:
+                raise InputError(source, f"holds NUL bytes on line {start}: binary data, not text; fix the "
+                                         "row or set ingest.skip_bad to skip such rows", row=index,
+                                 kind="nul_bytes")
+            bad.append(index)
+            nul += 1
+            index += 1
+            continue
         if n == k:
             rows.append(record)
         elif n > k and not "".join(record[k:]).strip():
@@ -131,9 +146,11 @@ def _parse_records(source: str, reader: Any, delimiter: str, encoding: str,
                                      "ingest.skip_bad to skip such rows", row=index, kind="ragged")
         kept.append(index)
         index += 1
-    return Parsed("csv", header, _columns(header, rows), kept, bad, "ragged",
-                  f"field count differs from the header's {k} (delimiter {delimiter!r})",
-                  trimmed, delimiter, encoding, last_start, index - 1)
+    ragged = f"field count differs from the header's {k} (delimiter {delimiter!r})"
+    reason = ("they hold NUL bytes" if nul == len(bad) else
+              ragged if not nul else f"{ragged}, or (in {nul} of them) they hold NUL bytes")
+    return Parsed("csv", header, _columns(header, rows), kept, bad, "nul_bytes" if bad and nul == len(bad)
+                  else "ragged", reason, trimmed, delimiter, encoding, last_start, index - 1)
 
 
 def _check_header(source: str, header: list[str]) -> None:
