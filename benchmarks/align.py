@@ -175,7 +175,7 @@ def _end_to_end(case: Case, mapping: Path | None) -> float | None:
 
 
 def run(groups: tuple[str, ...], quick: bool, out: Path, e2e: bool) -> dict:
-    from tablefuse.encode import TextEncoder
+    from tablefuse.runtime.encoders import TextEncoder
 
     encoder = TextEncoder()
     rows = []
@@ -288,11 +288,8 @@ def _markdown(result: dict) -> str:
 
 def fit(groups: tuple[str, ...], quick: bool) -> None:
     """Grid search of a few scorer constants and the match threshold on cached column sets."""
-    from tablefuse.align._holistic import cluster_set, column_set
-    from tablefuse.align._keys import detect_keys
-    from tablefuse.align._decision import Decision
-    from tablefuse.align._score import ScoreWeights
-    from tablefuse.encode import TextEncoder
+    from tablefuse.align import Decision, ScoreWeights, cluster_set, column_set, detect_keys
+    from tablefuse.runtime.encoders import TextEncoder
 
     encoder = TextEncoder()
     cfg = AlignConfig()

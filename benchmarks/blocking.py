@@ -128,7 +128,7 @@ class CachedEncoder:
 
         todo = sorted({t for t in texts if t not in self.vectors})
         if todo:
-            from tablefuse.encode import TextEncoder
+            from tablefuse.runtime.encoders import TextEncoder
 
             self._encoder = self._encoder or TextEncoder()
             t0 = time.perf_counter()
@@ -266,7 +266,7 @@ def scale_one(n: int, config: dict[str, Any]) -> dict[str, Any]:
     kind = config.pop("encoder", None)  # embedding configs: "static" (MiniLM would take hours)
     encoder = None
     if kind:
-        from tablefuse.encoders import make_encoder
+        from tablefuse.runtime.encoders import make_encoder
 
         encoder = make_encoder(kind, tuples.height, "cpu")
     cfg = BlockConfig(**config)
@@ -318,7 +318,7 @@ def _static_vectors(n: int):
     import numpy as np
 
     from tablefuse.block import EmbeddingBlocker
-    from tablefuse.encoders import make_encoder
+    from tablefuse.runtime.encoders import make_encoder
 
     tuples, truth = generate(n)
     t0 = time.perf_counter()
@@ -338,7 +338,7 @@ def run_ann(sizes: list[int], k: int = 5, probes: tuple[int, ...] = (4, 8, 16), 
     import numpy as np
     import torch
 
-    from tablefuse.block._embedding import exact_knn, ivf_knn
+    from tablefuse.block import exact_knn, ivf_knn
 
     torch.set_num_threads(1)
     rows = []

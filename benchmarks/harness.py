@@ -253,101 +253,36 @@ def score(result: Any, truth_dir: Path) -> dict[str, Any]:
 
 # --- running ------------------------------------------------------------------------------------
 
-def _key(*parts: Any) -> str:
-    return json.dumps([asdict(p) if hasattr(p, "__dataclass_fields__") else p for p in parts], sort_keys=True,
-                      default=str)
-
-
 class StagedRuns:
-    """The pipeline's stages for several methods on one lake, each stage computed once per distinct
-    configuration of it and of every stage before it (methods that differ only in discovery share
-    ingest → judge; a different judge still shares ingest → block). Mirrors
-    ``tablefuse.pipeline.Pipeline.run`` without the store; a test checks both give the same sets.
+    """Several methods on one lake through ``tablefuse.pipeline.Pipeline``, each step computed once
+    per distinct configuration of it and of every step before it (methods that differ only in
+    discovery share ingest → judge; a different judge still shares ingest → block): each method
+    branches from the finished pipeline it shares most steps with. The cross-stage rules are the
+    pipeline's own, so a method here is what ``tablefuse integrate`` does (without the store).
 
     ``run`` returns a ``RunResult`` whose stages carry their measured time once, flagged
     ``shared`` when an earlier method of this process computed them."""
 
     def __init__(self, lake_dir: str | Path):
         self.lake_dir = lake_dir
-        self.memo: dict[tuple[str, str], Any] = {}
-        self.engines: list[Any] = []
-
-    def _stage(self, name: str, key: str, fn: Callable[[], Any], rows_in: Any,
-               rows_out: Callable[[Any], int], stats: list[dict[str, Any]]) -> Any:
-        hit = self.memo.get((name, key))
-        if hit is not None:
-            out, stat = hit
-            stats.append({**stat, "shared": True})
-            return out
-        t0 = time.perf_counter()
-        out = fn()
-        stat = {"stage": name, "seconds": round(time.perf_counter() - t0, 4), "peak_rss_mb": _peak_rss_mb(),
-                "rows_in": rows_in() if callable(rows_in) else rows_in, "rows_out": rows_out(out)}
-        self.memo[(name, key)] = (out, stat)
-        stats.append({**stat, "shared": False})
-        return out
+        self.pipelines: list[Any] = []
 
     def run(self, config: Any, bench_judge: str | None = None) -> tuple[Any, list[dict[str, Any]]]:
-        import uuid
+        from tablefuse.pipeline import Pipeline
 
-        from tablefuse.align import align, union
-        from tablefuse.block import make_blocker
-        from tablefuse.discover import make_discoverer
-        from tablefuse.encoders import make_encoder
-        from tablefuse.engines import (PER_SET_RESOLVERS, discover_partitioned, make_engine,
-                                       resolve_partitioned, score_partitioned)
-        from tablefuse.frames import RunResult
-        from tablefuse.ingest import read_lake
-        from tablefuse.judge import make_judge
-        from tablefuse.pipeline import _align_encoder, _resolve_config
-        from tablefuse.resolve import make_resolver
-
-        cfg = config
-        stats: list[dict[str, Any]] = []
-        k_lake = _key(cfg.ingest)
-        lake = self._stage("ingest", k_lake, lambda: read_lake(self.lake_dir, cfg.ingest), None,
-                           lambda lk: lk.rows, stats)
-        k_env = _key(cfg.ingest, cfg.engine)
-        if ("env", k_env) not in self.memo:
-            engine = make_engine(cfg.engine.name, cfg.engine.ray_address)
-            self.engines.append(engine)
-            encoder = make_encoder(cfg.engine.encoder, lake.rows, cfg.engine.device, engine=engine)
-            self.memo[("env", k_env)] = (engine, encoder)
-        engine, encoder = self.memo[("env", k_env)]
-        k_align = _key(k_env, cfg.align)
-        alignment = self._stage("align", k_align, lambda: align(lake, cfg.align, encoder=_align_encoder(encoder)),
-                                lake.rows, lambda a: len(a.attributes), stats)
-        tuples = self._stage("union", k_align, lambda: union(lake, alignment), lake.rows, lambda t: t.height, stats)
-        k_block = _key(k_align, cfg.block)
-        candidates = self._stage("block", k_block, lambda: make_blocker(cfg.block, encoder=encoder).candidates(tuples),
-                                 tuples.height, lambda c: c.frame.height, stats)
-        parts = cfg.engine.partitions
-        k_judge = _key(k_block, bench_judge or cfg.judge)
-
-        def judge_stage() -> Any:
-            judge = make_bench_judge(bench_judge, cfg.judge.seed) if bench_judge else make_judge(cfg.judge)
-            return score_partitioned(engine, judge.fit(tuples, candidates), tuples, candidates, parts)
-
-        scored = self._stage("judge", k_judge, judge_stage, candidates.frame.height,
-                             lambda sc: int(sc.frame["integrable"].sum()), stats)
-        k_disc = _key(k_judge, cfg.discover)
-        membership = self._stage("discover", k_disc, lambda: discover_partitioned(
-            engine, make_discoverer(cfg.discover), tuples, scored, parts), scored.frame.height,
-            lambda mm: mm.frame["set_id"].n_unique(), stats)
-        resolve_cfg = _resolve_config(cfg, None)
-        k_res = _key(k_disc, resolve_cfg)
-        resolution = self._stage("resolve", k_res, lambda: resolve_partitioned(
-            engine, make_resolver(resolve_cfg), tuples, membership, resolve_cfg.method in PER_SET_RESOLVERS, parts),
-            membership.frame.height, lambda r: r.golden.height, stats)
-        now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-        result = RunResult(run_id=uuid.uuid4().hex[:12], lake_root=Path(self.lake_dir), config_json=cfg.to_json(),
-                           started=now, finished=now, lake=lake, alignment=alignment, tuples=tuples,
-                           candidates=candidates, scored=scored, membership=membership, resolution=resolution)
+        key = f"bench:{bench_judge}:{config.judge.seed}" if bench_judge else None
+        base = max(self.pipelines, key=lambda p: p.shared_steps(config, key), default=None)
+        pipeline = base.branch(config, judge_key=key) if base is not None else Pipeline(config)
+        self.pipelines.append(pipeline)
+        judge = make_bench_judge(bench_judge, config.judge.seed) if bench_judge and pipeline.scored is None else None
+        result = pipeline.complete(self.lake_dir, judge=judge, key=key)
+        stats = [{"stage": st.stage, "seconds": st.seconds, "peak_rss_mb": st.peak_rss_mb, "rows_in": st.rows_in,
+                  "rows_out": st.rows_out, "shared": st.stage in pipeline.shared} for st in result.stages]
         return result, stats
 
     def close(self) -> None:
-        for engine in self.engines:
-            engine.shutdown()
+        for pipeline in self.pipelines:
+            pipeline.close()
 
 
 def _peak_rss_mb() -> float:

@@ -114,7 +114,7 @@ class CachedEncoder:
     ablations and reruns pay the encoder only once per distinct text (benchmark-only)."""
 
     def __init__(self, path: Path, model_dir: str | None = None):
-        from tablefuse.encode import TextEncoder
+        from tablefuse.runtime.encoders import TextEncoder
 
         self.inner = TextEncoder(model_dir)
         self.path = path

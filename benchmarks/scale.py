@@ -150,8 +150,8 @@ def encoder_quality(datasets: list[str], kinds: list[str], work: Path, k: int = 
 
     from benchmarks.datasets import DataUnavailable, load
     from tablefuse.block import EmbeddingBlocker
-    from tablefuse.block._embedding import knn_pairs
-    from tablefuse.encoders import make_encoder
+    from tablefuse.block import knn_pairs
+    from tablefuse.runtime.encoders import make_encoder
 
     work.mkdir(parents=True, exist_ok=True)
     cache_db = work / "encoder_cache.duckdb"
@@ -166,9 +166,11 @@ def encoder_quality(datasets: list[str], kinds: list[str], work: Path, k: int = 
         vecs: dict[str, Any] = {}
         rows = None
         rec: dict[str, Any] = {"dataset": name, "tuples": tuples.height, "true_pairs": len(gold_keys)}
+        from tablefuse.store import load_embedding_cache
+
         for kind in ["minilm", *[x for x in kinds if x != "minilm"]]:
             enc = make_encoder(kind, device="cpu")
-            enc.use_store(cache_db)
+            enc.use_lookup(lambda model_id, texts: load_embedding_cache(cache_db, model_id, texts))
             t0 = time.perf_counter()
             rows, v = EmbeddingBlocker(encoder=enc).embed(tuples)
             seconds = time.perf_counter() - t0

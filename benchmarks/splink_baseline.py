@@ -43,7 +43,7 @@ class SplinkJudge:
         import splink.comparison_library as cl
         from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-        from tablefuse.judge._similarity import parse_number
+        from tablefuse.judge import parse_number
 
         logging.getLogger("splink").setLevel(logging.ERROR)
         attrs = [a for a in tuples.attributes if tuples.frame[a].null_count() < tuples.height]

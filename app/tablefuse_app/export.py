@@ -1,6 +1,7 @@
 """Export page logic: any store table as CSV/Parquet bytes, and Vega-Lite charts of the run.
 
-Exports go through ``tablefuse.store.export_table``, so decisions win in the files too.
+Exports go through ``tablefuse.pipeline.export_table``, so decisions win in the files too (sets
+edited by hand re-resolved by the run's own resolver).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from tablefuse.store import export_table
+from tablefuse.pipeline import export_table
 
 FORMATS: tuple[str, ...] = ("csv", "parquet")
 MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}

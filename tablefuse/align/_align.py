@@ -124,6 +124,6 @@ def align(lake: Lake, config: AlignConfig | None = None,
 
 
 def _default_encoder() -> Callable[[list[str]], np.ndarray]:
-    from ..encode import TextEncoder
+    from ..runtime.encoders import TextEncoder
 
     return TextEncoder().encode

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from ..config import BlockConfig
 from ..errors import ConfigError
 from ..frames import CandidatePairs, TupleTable
-from ._embedding import EmbeddingBlocker
+from ._embedding import EmbeddingBlocker, exact_knn, ivf_knn, knn_pairs
 from ._report import report
 from ._token import QGramBlocker, TokenBlocker
 from ._union import UnionBlocker
@@ -37,5 +37,5 @@ def make_blocker(config: BlockConfig, encoder: Any = None) -> Blocker:
     return cls.from_config(config)
 
 
-__all__ = ["BLOCKERS", "Blocker", "EmbeddingBlocker", "QGramBlocker", "TokenBlocker", "UnionBlocker",
+__all__ = ["BLOCKERS", "Blocker", "EmbeddingBlocker", "exact_knn", "ivf_knn", "knn_pairs", "QGramBlocker", "TokenBlocker", "UnionBlocker",
            "make_blocker", "report"]

@@ -58,7 +58,7 @@ class EmbeddingBlocker:
     def _encoder(self):
         if self.encoder is not None:
             return self.encoder
-        from ..encode import TextEncoder
+        from ..runtime.encoders import TextEncoder
 
         return TextEncoder()
 

@@ -134,7 +134,7 @@ def integrate(
         from ..pipeline import Pipeline
 
         with RichProgress(console) as progress:
-            result = Pipeline(cfg, progress).run(lake_dir, db_path=db)
+            result = Pipeline(cfg, progress=progress).run(lake_dir, db_path=db)
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
@@ -202,27 +202,6 @@ def _print_dict(summary: dict, title: str, as_json: bool) -> None:
     Console().print(table)
 
 
-def _stored_config(db: Path):
-    """The latest run's configuration (the ``runs`` row marked latest)."""
-    import polars as pl
-
-    from ..store import read_table
-
-    runs = read_table(db, "runs").filter(pl.col("latest"))
-    if runs.height == 0:
-        raise StoreError(f"{db} holds no run")
-    return TablefuseConfig.from_dict(json.loads(runs["config"][0]))
-
-
-def _stored_tuples(db: Path):
-    """The latest run's tuples as the stages' ``TupleTable``."""
-    from ..frames import TUPLE_META, TupleTable
-    from ..store import read_table
-
-    frame = read_table(db, "tuples").sort("tid")
-    return TupleTable(frame, tuple(c for c in frame.columns if c not in TUPLE_META))
-
-
 def _flatten(d: dict, prefix: str = "") -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = []
     for k, v in d.items():
@@ -245,7 +224,7 @@ def export(
     try:
         if fmt not in ("csv", "parquet"):
             raise ConfigError(f"--format must be csv or parquet, not {fmt!r}")
-        from ..store import export_table
+        from ..pipeline import export_table
 
         n = export_table(db, table, fmt, out)
     except Exception as exc:  # noqa: BLE001
@@ -310,11 +289,13 @@ def block_cmd(
     """Block the stored tuples and report candidates, the largest blocks and, with --truth, pair completeness."""
     console = _console()
     try:
-        from ..block import make_blocker, report
+        from ..block import report
+        from ..pipeline import Pipeline
 
         cfg = build_config(config, settings, block={"method": method})
-        tuples = _stored_tuples(db)
-        candidates = make_blocker(cfg.block).candidates(tuples)
+        with Pipeline.from_store(db, config=cfg) as pipeline:
+            candidates = pipeline.block()
+        tuples = pipeline.tuples
         gold = None
         if truth is not None:
             from ..truth import load_truth
@@ -336,20 +317,16 @@ def judge_cmd(
     """Re-score the stored candidate pairs with the run's saved judge (no retraining) and compare with the stored decisions."""
     console = _console()
     try:
-        from ..frames import CandidatePairs
-        from ..judge.ssacl import SSACLJudge
-        from ..pipeline import judge_dir, unique_mapped
+        from ..pipeline import Pipeline, judge_dir
         from ..store import read_table
 
-        folder = judge_dir(db)
-        if not folder.is_dir():
-            raise StoreError(f"no saved judge at {folder}: run `tablefuse integrate --db {db}` with judge.method = ssacl first")
-        tuples = _stored_tuples(db)
-        candidates = CandidatePairs(read_table(db, "candidates"))
-        judge = SSACLJudge.load(folder)
-        if threshold is not None:
-            judge.threshold = threshold
-        scored = unique_mapped(_stored_config(db), tuples, judge.score(tuples, candidates))
+        with Pipeline.from_store(db) as pipeline:
+            if pipeline.fitted_judge is None:
+                raise StoreError(f"no saved judge at {judge_dir(db)}: run `tablefuse integrate --db {db}` with "
+                                 "judge.method = ssacl first")
+            if threshold is not None:
+                pipeline.fitted_judge.threshold = threshold
+            scored = pipeline.judge(fit=False)
         stored = read_table(db, "pairs").rename({"score": "stored_score", "integrable": "stored_integrable"})
         both = scored.frame.join(stored, on=["tid_a", "tid_b"], how="left")
         summary = {

@@ -1,11 +1,13 @@
 """Discover: turn judged pairs into integrable sets (every tuple in exactly one set).
 
-A discoverer has ``fit_predict(tuples, scored) -> Membership``; ``make_discoverer(config)``
-builds the one named by ``config.method``.
+A discoverer has ``fit_predict(tuples, scored) -> Membership``, ``settle(tuples)`` (a copy with
+its lake-wide choices made, so parts of the lake can be discovered apart) and ``min_score`` (the
+lowest score it may join besides integrable pairs; None: integrable pairs only).
+``make_discoverer(config)`` builds the one named by ``config.method``.
 """
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..config import DiscoverConfig
 from ..errors import ConfigError
@@ -13,11 +15,17 @@ from ..frames import Membership, ScoredPairs, TupleTable
 from ._cliques import MaximalCliques
 from ._community import LabelPropagation, Leiden, LeidenModularity, Louvain
 from ._components import ConnectedComponents
+from ._graph import canonical_labels
 from ._sources import UNIQUE_SOURCE_MODES
 
 
+@runtime_checkable
 class Discoverer(Protocol):
+    min_score: float | None
+
     def fit_predict(self, tuples: TupleTable, scored: ScoredPairs) -> Membership: ...
+
+    def settle(self, tuples: TupleTable) -> Discoverer: ...
 
 
 DISCOVERERS = {"leiden": Leiden, "leiden_modularity": LeidenModularity, "louvain": Louvain,
@@ -34,4 +42,5 @@ def make_discoverer(config: DiscoverConfig) -> Discoverer:
 
 
 __all__ = ["DISCOVERERS", "ConnectedComponents", "Discoverer", "LabelPropagation", "Leiden",
-           "LeidenModularity", "Louvain", "MaximalCliques", "UNIQUE_SOURCE_MODES", "make_discoverer"]
+           "LeidenModularity", "Louvain", "MaximalCliques", "UNIQUE_SOURCE_MODES", "canonical_labels",
+           "make_discoverer"]

@@ -1,24 +1,31 @@
 """Judge: score candidate pairs with P(integrable).
 
 A judge is estimator-like: ``fit(tuples, candidates) -> self`` (self-supervised, no labels), then
-``score(tuples, candidates) -> ScoredPairs``. ``make_judge(config)`` builds the one named by
-``config.method``.
+``score(tuples, candidates) -> ScoredPairs``, and ``choose_threshold(scores)``: its decision cut
+for a set of scores, which a partitioned run calls once over all of them (a lake-wide rule must
+not be chosen per partition). ``make_judge(config)`` builds the one named by ``config.method``.
 """
 from __future__ import annotations
 
-from typing import Protocol
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
 
 from ..config import JudgeConfig
 from ..errors import ConfigError
 from ..frames import CandidatePairs, ScoredPairs, TupleTable
-from ._similarity import SimilarityJudge
+from ._similarity import SimilarityJudge, parse_number
 from .ssacl import SSACLJudge
 
 
+@runtime_checkable
 class Judge(Protocol):
     def fit(self, tuples: TupleTable, candidates: CandidatePairs) -> Judge: ...
 
     def score(self, tuples: TupleTable, candidates: CandidatePairs) -> ScoredPairs: ...
+
+    def choose_threshold(self, scores: np.ndarray) -> float: ...
 
 
 JUDGES = {"similarity": SimilarityJudge, "ssacl": SSACLJudge}
@@ -38,4 +45,10 @@ def make_judge(config: JudgeConfig, progress=None, encoder=None) -> Judge:
     return cls.from_config(config, **extra)
 
 
-__all__ = ["JUDGES", "Judge", "SSACLJudge", "SimilarityJudge", "make_judge"]
+def load_judge(folder: str | Path) -> Judge:
+    """A trained judge saved in ``folder`` by its ``save`` (the pipeline saves SSACL beside the store)."""
+    return SSACLJudge.load(folder)
+
+
+__all__ = ["JUDGES", "Judge", "SSACLJudge", "SimilarityJudge", "load_judge", "make_judge",
+           "parse_number"]

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from ..config import JudgeConfig
@@ -152,6 +153,10 @@ class SimilarityJudge:
                 shared += 1
             scores.append(total / shared if shared else 0.0)
         return scores
+
+    def choose_threshold(self, scores: np.ndarray) -> float:
+        """The fixed cut (configured, or the default chosen on the magellan splits)."""
+        return float(self.threshold)
 
     def score(self, tuples: TupleTable, candidates: CandidatePairs) -> ScoredPairs:
         if self.attributes_ is None:

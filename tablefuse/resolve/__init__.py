@@ -1,23 +1,28 @@
 """Resolve: one golden record per integrable set, every conflict recorded with its story.
 
-A resolver has ``resolve(tuples, membership) -> Resolution``; ``make_resolver(config)`` builds
-the one named by ``config.method``.
+A resolver has ``resolve(tuples, membership) -> Resolution`` and ``per_set``: True when its
+answer for a set depends on that set alone (then sets may be resolved apart, on several
+workers); ``make_resolver(config)`` builds the one named by ``config.method``.
 """
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..config import ResolveConfig
 from ..errors import ConfigError
 from ..frames import Membership, Resolution, TupleTable
+from ._conflicts import long_cells
 from ._evidence import EvidenceResolver
 from ._knn import KnnResolver
 from ._truth import TruthResolver
 from ._vote import VoteResolver
 
 
+@runtime_checkable
 class Resolver(Protocol):
+    per_set: bool
+
     def resolve(self, tuples: TupleTable, membership: Membership) -> Resolution: ...
 
 
@@ -62,4 +67,5 @@ def make_resolver(config: ResolveConfig) -> Resolver:
     return cls.from_config(replace(config, method=method))
 
 
-__all__ = ["RESOLVERS", "EvidenceResolver", "KnnResolver", "effective_method", "Resolver", "TruthResolver", "VoteResolver", "make_resolver"]
+__all__ = ["RESOLVERS", "EvidenceResolver", "KnnResolver", "effective_method", "Resolver", "TruthResolver", "VoteResolver", "long_cells",
+           "make_resolver"]

@@ -21,7 +21,7 @@ gets one score, in units of "tuples":
 * **neighbours**: the MI-weighted kNN vote (``KnnResolver.neighbours``, k sets, similarity in
   [0, 1] times A's sharing rate), as in ``knn``.
 
-The highest score wins (ties: more tuples, more reliable sources, value order); confidence is
+The highest score wins (ties: more tuples, more reliable sources, ``tie_rank``); confidence is
 the softmax of the scores. A cell with no FD, owner or neighbour evidence is decided by the
 majority vote (unless the accuracy-weighted tuples outweigh the majority: a distrusted source)
 and its reason says so. Every reason names the evidence used.
@@ -40,7 +40,7 @@ from ..frames import Membership, Resolution, TupleTable
 from ._conflicts import Choice, ConflictCell, LakeCells, resolve_with
 from ._knn import KnnResolver, set_keys
 from ._truth import TruthResolver
-from ._vote import mean_reliability, support_sentence, vote
+from ._vote import mean_reliability, support_sentence, tie_rank, vote
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,15 @@ def mine_dependencies(clean: pl.DataFrame, targets: Sequence[str], min_confidenc
 class EvidenceResolver:
     """Own tuples, lake FDs, key ownership and kNN neighbours in one score (see module doc)."""
 
+    per_set = False  # learns across sets (see tablefuse.resolve.Resolver)
+
     method = "evidence"
 
     def __init__(self, k: int = 10, min_mi: float = 0.1, fd_confidence: float = 0.9,
                  fd_min_support: int = 3, key_uniqueness: float = 0.9,
-                 evidence_weight: float = 2.0, max_postings: int = 200) -> None:
+                 evidence_weight: float = 2.0, max_postings: int = 200, format: str = "majority") -> None:
+        self.format = format
+        self.formats = None  # fixed attribute formats (tablefuse.resolve.domains); None: learned per call
         self.k = k
         self.min_mi = min_mi
         self.fd_confidence = fd_confidence
@@ -117,7 +121,7 @@ class EvidenceResolver:
         if config.evidence_weight < 0:
             raise ConfigError("resolve.evidence_weight must be 0 or more")
         return cls(config.k, config.min_mi, config.fd_confidence, config.fd_min_support,
-                   config.key_uniqueness, config.evidence_weight)
+                   config.key_uniqueness, config.evidence_weight, format=config.format)
 
     def resolve(self, tuples: TupleTable, membership: Membership) -> Resolution:
         return resolve_with(tuples, membership, self, self.method)
@@ -267,8 +271,8 @@ class EvidenceResolver:
             scores = [own[j] + knn[j] + (fd_i[j][0] if fd_i[j] else 0.0)
                       - (own_i[j][0] if own_i[j] else 0.0) for j in range(len(cands))]
             order = sorted(range(len(cands)), key=lambda j: (
-                -round(scores[j], 9), -cands[j].count, -mean_reliability(cands[j], lake.reliability),
-                cands[j].value))
+                -round(scores[j], 9), -cands[j].count, -round(mean_reliability(cands[j], lake.reliability), 9),
+                tie_rank(cell, cands[j])))
             best = order[0]
             top = max(scores)
             conf = math.exp(scores[best] - top) / sum(math.exp(s - top) for s in scores)

@@ -8,7 +8,7 @@ Each other attribute X is weighted by its normalised mutual information with A
 attributes on which its key equals S's (S's leading key where S is itself in conflict), in
 [0, 1]. The ``k`` most similar demonstrations (ties: smaller set_id) each add their similarity,
 times the *sharing rate* of A, as a vote for their candidate; S's own tuples add one vote each.
-Ties go, as in the vote, to more tuples, more reliable sources, then value order. Confidence is
+Ties go, as in the vote, to more tuples, more reliable sources, then ``tie_rank``. Confidence is
 the winner's share of all votes cast. Example: city -> state, the other hospitals in the same
 city and zip code say which state is right.
 
@@ -30,7 +30,7 @@ from ..config import ResolveConfig
 from ..errors import ConfigError
 from ..frames import Membership, Resolution, TupleTable
 from ._conflicts import Choice, ConflictCell, LakeCells, resolve_with
-from ._vote import mean_reliability, support_sentence
+from ._vote import mean_reliability, support_sentence, tie_rank
 
 _BATCH = 20_000  # conflicting cells per similarity join, to bound memory
 
@@ -81,9 +81,13 @@ def attribute_weights(keys: pl.DataFrame, targets: Sequence[str], min_mi: float)
 class KnnResolver:
     """Vote of the set's tuples plus its k most similar unconflicted sets (see module doc)."""
 
+    per_set = False  # learns across sets (see tablefuse.resolve.Resolver)
+
     method = "knn"
 
-    def __init__(self, k: int = 10, min_mi: float = 0.1, max_postings: int = 200) -> None:
+    def __init__(self, k: int = 10, min_mi: float = 0.1, max_postings: int = 200, format: str = "majority") -> None:
+        self.format = format
+        self.formats = None  # fixed attribute formats (tablefuse.resolve.domains); None: learned per call
         self.k = k
         self.min_mi = min_mi
         self.max_postings = max_postings
@@ -94,7 +98,7 @@ class KnnResolver:
             raise ConfigError("resolve.k must be at least 1")
         if not 0.0 <= config.min_mi <= 1.0:
             raise ConfigError("resolve.min_mi must lie in [0, 1]")
-        return cls(config.k, config.min_mi)
+        return cls(config.k, config.min_mi, format=config.format)
 
     def resolve(self, tuples: TupleTable, membership: Membership) -> Resolution:
         return resolve_with(tuples, membership, self, self.method)
@@ -166,7 +170,8 @@ class KnnResolver:
             votes = [c.count + extra[j] for j, c in enumerate(cell.candidates)]
             order = sorted(range(len(votes)), key=lambda j: (
                 -votes[j], -cell.candidates[j].count,
-                -mean_reliability(cell.candidates[j], lake.reliability), cell.candidates[j].value))
+                -round(mean_reliability(cell.candidates[j], lake.reliability), 9),
+                tie_rank(cell, cell.candidates[j])))
             best = order[0]
             win = cell.candidates[best]
             reason = support_sentence(win, cell.total)

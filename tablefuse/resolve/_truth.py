@@ -10,8 +10,10 @@ Without copy detection. Each tuple is a vote from its source; sources start at
   cell plus every unconflicted cell filled by two or more sources (those count as ``P = 1``:
   agreement is evidence of accuracy), clipped to [0.01, 0.99].
 
-Confidence is ``P`` of the winner; ties in ``P`` go to more tuples, then value order. With one
-source in the lake this is a (sharper) majority vote.
+Confidence is ``P`` of the winner; ties in ``P`` go to more tuples, then ``tie_rank``. With one
+source in the lake this is a (sharper) majority vote. A typo variant (``vkey`` of the cells, see
+``_typos``) votes for the spelling it varies, but its source is scored on the value it gave
+(``P`` of the typo, 0): a source whose values are typo variants of others' loses accuracy.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from ..config import ResolveConfig
 from ..errors import ConfigError
 from ..frames import Membership, Resolution, TupleTable
 from ._conflicts import Choice, ConflictCell, LakeCells, resolve_with
-from ._vote import describe_sources
+from ._vote import describe_sources, tie_rank
 
 _LO, _HI = 0.01, 0.99
 
@@ -32,10 +34,14 @@ _LO, _HI = 0.01, 0.99
 class TruthResolver:
     """Iterative source-accuracy truth discovery (see module doc); ``accuracy_`` after resolve."""
 
+    per_set = False  # learns across sets (see tablefuse.resolve.Resolver)
+
     method = "truth"
 
     def __init__(self, max_iter: int = 20, tol: float = 1e-4, prior_accuracy: float = 0.8,
-                 false_values: int = 10) -> None:
+                 false_values: int = 10, format: str = "majority") -> None:
+        self.format = format
+        self.formats = None  # fixed attribute formats (tablefuse.resolve.domains); None: learned per call
         self.max_iter = max_iter
         self.tol = tol
         self.prior_accuracy = prior_accuracy
@@ -51,7 +57,7 @@ class TruthResolver:
             raise ConfigError("resolve.false_values must be at least 1")
         if config.tol <= 0:
             raise ConfigError("resolve.tol must be positive")
-        return cls(config.max_iter, config.tol, config.prior_accuracy, config.false_values)
+        return cls(config.max_iter, config.tol, config.prior_accuracy, config.false_values, config.format)
 
     def resolve(self, tuples: TupleTable, membership: Membership) -> Resolution:
         return resolve_with(tuples, membership, self, self.method)
@@ -63,8 +69,12 @@ class TruthResolver:
     def accuracies(self, lake: LakeCells) -> tuple[dict[str, float], pl.DataFrame, int]:
         """Source accuracies, value probabilities (set_id, attribute, key, p) and iterations run."""
         cells = lake.cells
-        votes = (cells.filter(pl.col("conflict"))
-                 .group_by("set_id", "attribute", "key", "source").agg(pl.len().alias("n")))
+        if "vkey" not in cells.columns:
+            cells = cells.with_columns(pl.col("key").alias("vkey"))
+        conflicted = cells.filter(pl.col("conflict"))
+        votes = (conflicted.group_by("set_id", "attribute", pl.col("vkey").alias("key"), "source")
+                 .agg(pl.len().alias("n")))
+        claims = conflicted.group_by("set_id", "attribute", "key", "source").agg(pl.len().alias("n"))
         agreed = (cells.filter(~pl.col("conflict"))
                   .with_columns(pl.col("source").n_unique().over("set_id", "attribute").alias("ns"))
                   .filter(pl.col("ns") > 1).group_by("source").agg(pl.len().alias("agreed")))
@@ -82,7 +92,8 @@ class TruthResolver:
             ).with_columns(
                 (pl.col("e") / pl.col("e").sum().over("set_id", "attribute")).alias("p")
             ).select("set_id", "attribute", "key", "p")
-            per = (votes.join(probs, on=["set_id", "attribute", "key"], how="left")
+            per = (claims.join(probs, on=["set_id", "attribute", "key"], how="left")
+                   .with_columns(pl.col("p").fill_null(0.0))
                    .group_by("source").agg((pl.col("n") * pl.col("p")).sum().alias("mass"),
                                            pl.col("n").sum().alias("seen")))
             new = (sources.join(per, on="source", how="left").join(agreed, on="source", how="left")
@@ -104,8 +115,8 @@ class TruthResolver:
         out: list[Choice] = []
         for cell in conflicts:
             ps = [p_of.get((cell.set_id, cell.attribute, c.key), 0.0) for c in cell.candidates]
-            order = sorted(range(len(ps)), key=lambda i: (-ps[i], -cell.candidates[i].count,
-                                                          cell.candidates[i].value))
+            order = sorted(range(len(ps)), key=lambda i: (-round(ps[i], 12), -cell.candidates[i].count,
+                                                          tie_rank(cell, cell.candidates[i])))
             win = cell.candidates[order[0]]
             accs = ", ".join(f"{s} {accuracy.get(s, self.prior_accuracy):.2f}"
                              for s in win.sources[:3])

@@ -11,8 +11,11 @@ set with exactly the members it was made on, a split only when the tuples still 
 a merge only when the sets still hold exactly the merged tuples. A decision that no longer fits
 is *stale*: kept, reported by ``list_decisions``, never applied silently to something else.
 
-Sets changed by hand are re-resolved by a plain majority vote over their tuples (method
-``vote_by_hand``), so every client (app, CLI export) sees the same golden record.
+Sets changed by hand are re-resolved by the run's own resolver, which the caller passes as
+``resolver`` (the store imports no stage): ``tablefuse.pipeline.read_table`` / ``export_table``
+build it from the run's stored config, so a split set gets the same kind of story (equivalent
+values grouped, evidence named) as every other set. Without one, reading the golden tables of a
+store whose sets were changed by hand is an error, never a second, different story.
 
 >>> record_override("demo.duckdb", set_id=3, attribute="phone", value="555-0100")  # doctest: +SKIP
 >>> read_table("demo.duckdb", "integrated")  # doctest: +SKIP
@@ -24,16 +27,17 @@ import datetime as _dt
 import json
 import os
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import duckdb
 import polars as pl
 
 from ..errors import StoreError
+from ..frames import TUPLE_META, Membership, Resolution, TupleTable
 from . import _duckdb
 from ._schema import Columns, create_sql, quote
 
@@ -48,7 +52,6 @@ tuples moved out into a new set; merge: every tuple of the merged sets."""
 
 DECISION_KINDS: tuple[str, ...] = ("accept", "override", "split", "merge")
 DECIDED_TABLES: frozenset[str] = frozenset({"membership", "integrated", "conflicts", "provenance"})
-HAND_VOTE = "vote_by_hand"
 
 _TABLE = "decisions"
 
@@ -58,14 +61,24 @@ class Decided:
     """The run's tables with decisions applied, and what became of each decision."""
 
     membership: pl.DataFrame
-    integrated: pl.DataFrame
-    conflicts: pl.DataFrame
-    provenance: pl.DataFrame
+    integrated: pl.DataFrame | None  # None: sets were changed by hand and no resolver was given
+    conflicts: pl.DataFrame | None
+    provenance: pl.DataFrame | None
     status: dict[str, str] = field(default_factory=dict)  # decision_id -> applied | stale: why
 
     def table(self, name: str) -> pl.DataFrame:
-        return {"membership": self.membership, "integrated": self.integrated,
-                "conflicts": self.conflicts, "provenance": self.provenance}[name]
+        frame = {"membership": self.membership, "integrated": self.integrated,
+                 "conflicts": self.conflicts, "provenance": self.provenance}[name]
+        if frame is None:
+            raise StoreError(f"sets of this store were changed by hand: reading {name!r} needs the run's resolver "
+                             "(use tablefuse.pipeline.read_table, or pass resolver=)")
+        return frame
+
+
+class SetResolver(Protocol):
+    """What re-resolves sets changed by hand: a stage resolver (``tablefuse.resolve.Resolver``)."""
+
+    def resolve(self, tuples: TupleTable, membership: Membership) -> Resolution: ...
 
 
 # --------------------------------------------------------------------------- reading
@@ -90,19 +103,20 @@ def list_decisions(db_path: str | Path) -> pl.DataFrame:
                                       dtype=pl.Utf8))
 
 
-def read_table(db_path: str | Path, name: str, raw: bool = False) -> pl.DataFrame:
+def read_table(db_path: str | Path, name: str, raw: bool = False,
+               resolver: SetResolver | None = None) -> pl.DataFrame:
     """One store table; ``membership``/``integrated``/``conflicts``/``provenance`` with decisions
-    applied unless ``raw``.
+    applied unless ``raw`` (sets changed by hand re-resolved by ``resolver``).
 
     >>> read_table("demo.duckdb", "integrated")  # doctest: +SKIP
     """
     if raw or name not in DECIDED_TABLES or not _has_decisions(db_path):
         return _duckdb.read_table(db_path, name)
-    return decided(db_path).table(name)
+    return decided(db_path, resolver).table(name)
 
 
 def export_table(db_path: str | Path, name: str, fmt: Literal["csv", "parquet"], out: Path,
-                 raw: bool = False) -> int:
+                 raw: bool = False, resolver: SetResolver | None = None) -> int:
     """Write one store table (decisions applied, as ``read_table``) as CSV or Parquet.
 
     >>> export_table("demo.duckdb", "integrated", "csv", Path("golden.csv"))  # doctest: +SKIP
@@ -112,7 +126,7 @@ def export_table(db_path: str | Path, name: str, fmt: Literal["csv", "parquet"],
     options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet"}
     if fmt not in options:
         raise StoreError(f"export format {fmt!r} unknown; choose csv or parquet")
-    frame = decided(db_path).table(name)
+    frame = decided(db_path, resolver).table(name)
     out = Path(out)
     if out.is_dir():
         raise StoreError(f"export target {out} is a directory; give a file path")
@@ -257,17 +271,18 @@ def _members(db_path: str | Path, tids: Sequence[int]) -> list[tuple[str, int]]:
 
 # --------------------------------------------------------------------------- applying
 
-def decided(db_path: str | Path) -> Decided:
+def decided(db_path: str | Path, resolver: SetResolver | None = None) -> Decided:
     """The run's membership, golden records, conflicts and provenance with decisions applied."""
     raw = {name: _duckdb.read_table(db_path, name) for name in sorted(DECIDED_TABLES)}
     decisions = _raw_decisions(db_path)
     if decisions.height == 0:
         return Decided(raw["membership"], raw["integrated"], raw["conflicts"], raw["provenance"])
     tuples = _duckdb.read_table(db_path, "tuples")
-    return _apply(tuples, raw, decisions)
+    return _apply(tuples, raw, decisions, resolver)
 
 
-def _apply(tuples: pl.DataFrame, raw: dict[str, pl.DataFrame], decisions: pl.DataFrame) -> Decided:
+def _apply(tuples: pl.DataFrame, raw: dict[str, pl.DataFrame], decisions: pl.DataFrame,
+           resolver: SetResolver | None = None) -> Decided:
     by_key = {(s, int(r)): int(t) for t, s, r in
               zip(tuples["tid"], tuples["source"], tuples["source_row"], strict=True)}
     set_of: dict[int, int] = dict(zip(raw["membership"]["tid"].to_list(),
@@ -327,7 +342,7 @@ def _apply(tuples: pl.DataFrame, raw: dict[str, pl.DataFrame], decisions: pl.Dat
             status[did] = f"stale: unknown kind {kind!r}"
             continue
         status[did] = "applied"
-    return _rebuild(tuples, raw, set_of, changed, cells, status)
+    return _rebuild(tuples, raw, set_of, changed, cells, status, resolver)
 
 
 def _drop_cells(cells: dict[tuple[int, str], tuple[str | None, str, str]], set_id: int,
@@ -339,7 +354,7 @@ def _drop_cells(cells: dict[tuple[int, str], tuple[str | None, str, str]], set_i
 
 def _rebuild(tuples: pl.DataFrame, raw: dict[str, pl.DataFrame], set_of: dict[int, int],
              changed: set[int], cells: dict[tuple[int, str], tuple[str | None, str, str]],
-             status: dict[str, str]) -> Decided:
+             status: dict[str, str], resolver: SetResolver | None) -> Decided:
     membership = pl.DataFrame({"tid": list(set_of), "set_id": list(set_of.values())},
                               schema=raw["membership"].schema).sort("tid")
     live = set(set_of.values())
@@ -349,8 +364,9 @@ def _rebuild(tuples: pl.DataFrame, raw: dict[str, pl.DataFrame], set_of: dict[in
     integrated, conflicts, provenance = (integrated.filter(keep), conflicts.filter(keep),
                                          provenance.filter(keep))
     if changed:
-        g, c, p = _hand_vote(tuples, membership.filter(pl.col("set_id").is_in(list(changed))),
-                             [a for a in integrated.columns if a != "set_id"])
+        if resolver is None:
+            return Decided(membership, None, None, None, status)
+        g, c, p = _re_resolve(resolver, tuples, membership, changed)
         integrated = pl.concat([integrated, g.select(integrated.columns).cast(integrated.schema)])
         conflicts = pl.concat([conflicts, c.cast(conflicts.schema)])
         provenance = pl.concat([provenance, p.cast(provenance.schema)])
@@ -361,48 +377,17 @@ def _rebuild(tuples: pl.DataFrame, raw: dict[str, pl.DataFrame], set_of: dict[in
                    status)
 
 
-def _hand_vote(tuples: pl.DataFrame, membership: pl.DataFrame,
-               attributes: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Majority vote per cell of sets changed by hand: most tuples win, then the value order."""
-    rows = membership.join(tuples, on="tid").sort("tid")
-    golden: list[dict[str, Any]] = []
-    conflicts: list[dict[str, Any]] = []
-    prov: list[dict[str, Any]] = []
-    for (sid,), part in rows.group_by("set_id", maintain_order=True):
-        record: dict[str, Any] = {"set_id": sid}
-        for a in attributes:
-            support: dict[str, list[tuple[int, str]]] = defaultdict(list)
-            for t, s, v in zip(part["tid"], part["source"], part[a], strict=True):
-                if v is not None and str(v).strip():
-                    support[str(v).strip()].append((int(t), str(s)))
-            if not support:
-                record[a] = None
-                continue
-            counts = Counter({v: len(ts) for v, ts in support.items()})
-            ranked = sorted(counts, key=lambda v: (-counts[v], v))
-            win = ranked[0]
-            record[a] = win
-            prov.append({"set_id": sid, "attribute": a, "value": win,
-                         "tids": [t for t, _ in support[win]]})
-            if len(ranked) > 1:
-                total = sum(counts.values())
-                conflicts.append({
-                    "set_id": sid, "attribute": a,
-                    "candidates": json.dumps([{"value": v, "tids": [t for t, _ in support[v]],
-                                               "sources": sorted({s for _, s in support[v]}),
-                                               "count": counts[v]} for v in ranked]),
-                    "chosen": win, "method": HAND_VOTE, "confidence": counts[win] / total,
-                    "reason": f"set changed by hand; {counts[win]} of {total} tuples say {win!r}",
-                })
-        golden.append(record)
-    g = pl.DataFrame(golden, schema={"set_id": pl.Int64, **{a: pl.Utf8 for a in attributes}})
-    c = pl.DataFrame(conflicts, schema={"set_id": pl.Int64, "attribute": pl.Utf8,
-                                        "candidates": pl.Utf8, "chosen": pl.Utf8,
-                                        "method": pl.Utf8, "confidence": pl.Float64,
-                                        "reason": pl.Utf8})
-    p = pl.DataFrame(prov, schema={"set_id": pl.Int64, "attribute": pl.Utf8, "value": pl.Utf8,
-                                   "tids": pl.List(pl.Int64)})
-    return g, c, p
+def _re_resolve(resolver: SetResolver, tuples: pl.DataFrame, membership: pl.DataFrame,
+                changed: set[int]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Golden records, conflicts and provenance of the sets changed by hand, from the run's own
+    resolver over the whole decided membership (resolvers learn across sets, e.g. dependencies
+    and source accuracy, so it sees what it saw in the run); each reason says the set was edited."""
+    attributes = tuple(c for c in tuples.columns if c not in TUPLE_META)
+    res = resolver.resolve(TupleTable(tuples.sort("tid"), attributes), Membership(membership))
+    keep = pl.col("set_id").is_in(list(changed))
+    conflicts = res.conflicts.filter(keep).with_columns(
+        (pl.lit("set changed by hand; ") + pl.col("reason")).alias("reason"))
+    return res.golden.filter(keep), conflicts, res.provenance.filter(keep)
 
 
 def _apply_cells(integrated: pl.DataFrame, conflicts: pl.DataFrame, provenance: pl.DataFrame,

@@ -11,6 +11,7 @@ import tablefuse
 from tablefuse import store
 from tablefuse.config import TablefuseConfig
 from tablefuse.errors import StoreError
+from tablefuse.pipeline import read_table, run_resolver
 
 
 def _multi_set(db: Path) -> tuple[int, list[int]]:
@@ -84,17 +85,43 @@ def test_split_then_merge_back(db_copy: Path) -> None:
     assert m["tid"].n_unique() == m.height == store.read_table(db_copy, "tuples").height
     new = int(m.filter(pl.col("tid") == tids[-1])["set_id"][0])
     assert new != sid
-    golden = store.read_table(db_copy, "integrated")
+    with pytest.raises(StoreError, match="needs the run's resolver"):  # never a second, different story
+        store.read_table(db_copy, "integrated")
+    golden = read_table(db_copy, "integrated")
     assert golden.height == n_sets + 1 and golden["set_id"].n_unique() == golden.height
-    # re-resolved by hand: the new set's golden record is its one tuple
+    # re-resolved by the run's own resolver: the new set's golden record is its one tuple
     t = store.read_table(db_copy, "tuples").filter(pl.col("tid") == tids[-1])
     assert golden.filter(pl.col("set_id") == new)["name"][0] == t["name"][0].strip()
     store.record_merge(db_copy, [sid, new])
     m2 = store.read_table(db_copy, "membership")
     assert sorted(m2.filter(pl.col("set_id") == sid)["tid"].to_list()) == tids
-    assert store.read_table(db_copy, "integrated").height == n_sets
-    hand = store.read_table(db_copy, "conflicts").filter(pl.col("method") == "vote_by_hand")
-    assert hand["set_id"].unique().to_list() in ([], [sid])
+    assert read_table(db_copy, "integrated").height == n_sets
+    edited = read_table(db_copy, "conflicts").filter(pl.col("set_id") == sid)
+    assert edited["reason"].str.starts_with("set changed by hand; ").all()
+
+
+def test_an_edited_set_gets_the_runs_own_story(db_copy: Path) -> None:
+    """A split set is re-resolved by the run's resolver over the decided sets: its golden record
+    and conflicts are exactly what that resolver says for the new membership (equivalent values
+    grouped as in the run), only the reasons say the set was edited."""
+    from tablefuse.frames import TUPLE_META, Membership, TupleTable
+
+    sid, tids = _multi_set(db_copy)
+    store.record_split(db_copy, tids[-1:])
+    membership = store.read_table(db_copy, "membership")
+    tuples = store.read_table(db_copy, "tuples").sort("tid")
+    expected = run_resolver(db_copy).resolve(
+        TupleTable(tuples, tuple(c for c in tuples.columns if c not in TUPLE_META)), Membership(membership))
+    changed = membership.filter(pl.col("tid").is_in(tids))["set_id"].unique().to_list()
+    assert len(changed) == 2
+    golden = read_table(db_copy, "integrated").filter(pl.col("set_id").is_in(changed)).sort("set_id")
+    want = expected.golden.filter(pl.col("set_id").is_in(changed)).sort("set_id")
+    assert golden.height == 2
+    assert golden.select(want.columns).to_dicts() == want.to_dicts()
+    conflicts = read_table(db_copy, "conflicts").filter(pl.col("set_id").is_in(changed))
+    want_c = expected.conflicts.filter(pl.col("set_id").is_in(changed))
+    assert conflicts["method"].to_list() == want_c["method"].to_list()
+    assert "vote_by_hand" not in conflicts["method"].to_list()
 
 
 def test_a_later_split_makes_an_earlier_override_stale(db_copy: Path) -> None:
@@ -103,7 +130,7 @@ def test_a_later_split_makes_an_earlier_override_stale(db_copy: Path) -> None:
     split = store.record_split(db_copy, tids[:1])
     statuses = store.list_decisions(db_copy)["status"].to_list()
     assert statuses == [f"stale: the set was changed by hand later (decision {split})", "applied"]
-    assert "Before Split" not in store.read_table(db_copy, "integrated")["city"].to_list()
+    assert "Before Split" not in read_table(db_copy, "integrated")["city"].to_list()
 
 
 def test_bad_decisions_are_refused(db_copy: Path) -> None:

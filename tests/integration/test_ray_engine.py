@@ -52,7 +52,7 @@ def test_ray_engine_matches_local(ray_cluster):
 
 def test_engine_seams_split_work(ray_cluster):
     """Partitioned scoring/discovery actually ran as several tasks and still matched."""
-    from tablefuse.engines import make_engine
+    from tablefuse.runtime.engines import make_engine
 
     engine = make_engine("ray")
     out = engine.map(lambda x, s: (x * s, os.getpid()), [1, 2, 3, 4], shared=10)

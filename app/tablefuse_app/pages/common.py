@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from tablefuse import store
+from tablefuse.pipeline import read_table
 from tablefuse.errors import TablefuseError
 
 from ..settings import AppSettings, Session
@@ -59,7 +60,7 @@ def _stamp(db: Path) -> tuple[str, int, int]:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _read(path: str, mtime_ns: int, size: int, name: str) -> pl.DataFrame:
-    return store.read_table(path, name)
+    return read_table(path, name)
 
 
 def table(db: Path, name: str) -> pl.DataFrame:

@@ -47,6 +47,8 @@ def _encode_with(model, tokenizer, texts: Sequence[str], device: str, batch_size
     """Mean-pooled unit vectors from a (fine-tuned) transformers model, as TextEncoder does."""
     import torch
 
+    from ...runtime.encoders import mean_pool
+
     out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     model.eval()
@@ -57,8 +59,7 @@ def _encode_with(model, tokenizer, texts: Sequence[str], device: str, batch_size
                             return_tensors="pt").to(device)
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
                 h = model(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).to(h.dtype)
-            pooled = torch.nn.functional.normalize(((h * mask).sum(1) / mask.sum(1).clamp(min=1e-9)).float(), dim=-1)
+            pooled = torch.nn.functional.normalize(mean_pool(h, enc["attention_mask"]).float(), dim=-1)
             out[idx] = pooled.cpu().numpy()
     return out
 
@@ -121,7 +122,7 @@ class SSACLJudge:
                  threshold_method: str = "synthetic", model_dir: str | None = None, device: str = "auto",
                  encoder=None, progress=None, score_batch_size: int = 2048, encoder_kind: str = "auto",
                  feature_cache_mb: float = 1024.0):
-        from ...encoders import KINDS
+        from ...runtime.encoders import KINDS
 
         if threshold_method not in METHODS:
             raise ConfigError(f"judge.ssacl.threshold_method {threshold_method!r} unknown; choose from {METHODS}")
@@ -158,7 +159,7 @@ class SSACLJudge:
             finetune_encoder=o.finetune_encoder, pseudo_positives=o.pseudo_positives,
             code_evidence=o.code_evidence, informative_only=o.informative_only, self_train=o.self_train,
             self_train_max_pairs=o.self_train_max_pairs, self_train_max_positives=o.self_train_max_positives,
-            seed=config.seed,
+            bounded=o.bounded, seed=config.seed,
         )
         return cls(params, threshold=config.threshold, threshold_method=o.threshold_method,
                    model_dir=config.model_dir, device=config.device, progress=progress,
@@ -170,7 +171,7 @@ class SSACLJudge:
         by the engine's rule (``encoders.choose_kind``): full MiniLM up to 20k values on CPU,
         the static encoder distilled from it above (MiniLM at ~80 values/s was 471 s of an
         825 s fit on a 100k-tuple lake). Fine-tuning keeps the full model."""
-        from ...encoders import choose_kind
+        from ...runtime.encoders import choose_kind
 
         if self.encoder_kind != "auto":
             return self.encoder_kind
@@ -181,7 +182,7 @@ class SSACLJudge:
     def _text_encoder(self):
         """The encoder of ``encoder_kind_``: the shared one when it is that kind of the same
         model (its cache is reused), else one built here."""
-        from ...encoders import make_encoder
+        from ...runtime.encoders import make_encoder
 
         kind = self.encoder_kind_
         shared = self.encoder
@@ -206,10 +207,20 @@ class SSACLJudge:
 
     # -- estimator -------------------------------------------------------------------------
     def fit(self, tuples: TupleTable, candidates: CandidatePairs) -> SSACLJudge:
-        """Trains the head on synthetic pairs drawn from ``tuples`` (no labels)."""
+        """Trains the head on synthetic pairs drawn from ``tuples`` (no labels), with torch's
+        threads set by the thread policy (``runtime.threads``: never more than the free cores)."""
+        from ...runtime.threads import thread_budget
+
+        with thread_budget() as plan:
+            self._fit(tuples, candidates)
+        if getattr(self, "stats_", None) is not None:
+            self.stats_["threads"] = plan.threads
+        return self
+
+    def _fit(self, tuples: TupleTable, candidates: CandidatePairs) -> SSACLJudge:
         import copy
 
-        from ...runtime import select_device
+        from ...runtime.device import select_device
         from .train import make_embedder, set_seeds, train_head
 
         t0 = time.perf_counter()
@@ -226,7 +237,16 @@ class SSACLJudge:
                          _positions(tuples, candidates.frame["tid_b"].to_numpy())], 1).reshape(-1, 2)
         self.stats_lake_ = LakeStats.from_rows(rows)  # frequencies for the IDF and code features
         self.featurizer_ = PairFeaturizer(self.stats_lake_)
-        train, val = build_pairs(rows, cand, p, self.featurizer_)
+        # the candidates' string features, once, for mining, the self-training rescore and the final
+        # score (each recomputed them: 3 passes of the Python featurizer) when they fit the budget
+        per_pair = len(self.attributes_) * len(FEATURE_NAMES) * 4
+        cand_feats = None
+        if len(cand) and len(cand) * per_pair <= self.feature_cache_mb * 2**20:
+            cand_feats = self.featurizer_.features([rows[i] for i in cand[:, 0]], [rows[i] for i in cand[:, 1]])
+            tids_all = tuples.frame["tid"].to_numpy().astype(np.int64)
+            self.feature_cache_ = CandidateFeatures(tids_all[cand[:, 0]], tids_all[cand[:, 1]], cand_feats)
+        train, val = build_pairs(rows, cand, p, self.featurizer_, cand_feats)
+        del cand_feats
         if not train.labels or min(train.labels) == max(train.labels):
             filled = sum(any(v is not None for v in r) for r in rows)
             return self._untrained(f"too small to train: {filled} of {len(rows)} tuples hold a value, and "
@@ -263,10 +283,12 @@ class SSACLJudge:
             # become extra pseudo-positives, and the head is refit from scratch on the larger set
             # (after fine-tuning, on the tuned encoder's frozen vectors: the encoder moved once)
             tids = tuples.frame["tid"].to_numpy()
-            picked, complete = rescore_sample(cand, len(rows), p.self_train_max_pairs, p.seed)
+            cap = p.self_train_max_pairs
+            if p.bounded and p.bounded_rescore_pairs > 0:
+                cap = min(cap, p.bounded_rescore_pairs)
+            picked, complete = rescore_sample(cand, len(rows), cap, p.seed)
             sub_rows = cand[picked]
             n_rescored = len(sub_rows)
-            per_pair = len(self.attributes_) * len(FEATURE_NAMES) * 4
             keep = n_rescored * per_pair <= self.feature_cache_mb * 2**20
             scores = self.score_pairs(tuples, tids[sub_rows[:, 0]], tids[sub_rows[:, 1]], keep_features=keep)
             sub = list(map(tuple, sub_rows.tolist()))
@@ -295,8 +317,11 @@ class SSACLJudge:
                 if model is not None:
                     embed = make_embedder(self.table_, self.values_.texts, self.device_)
                 first = result
+                warm = p.bounded and model is None  # bounded: continue from the first head, few epochs
                 result = train_head(ids[0], ids[1], feats, labels, (ids[2], ids[3], vfeats, vlabels), embed,
-                                    self.table_.shape[1], p, self.device_, progress=self.progress)
+                                    self.table_.shape[1], p, self.device_, progress=self.progress,
+                                    init_state=first.head.state_dict() if warm else None,
+                                    max_epochs=p.self_train_epochs if warm else None)
                 result.seconds += first.seconds
                 self.head_ = result.head
                 self.synthetic_threshold_ = float(result.synthetic_threshold)
@@ -358,6 +383,14 @@ class SSACLJudge:
 
     def score_pairs(self, tuples: TupleTable, tid_a: Sequence[int], tid_b: Sequence[int],
                     keep_features: bool = False) -> np.ndarray:
+        """P(integrable) for aligned sequences of tids, under the thread policy (see ``_score_pairs``)."""
+        from ...runtime.threads import thread_budget
+
+        with thread_budget():
+            return self._score_pairs(tuples, tid_a, tid_b, keep_features)
+
+    def _score_pairs(self, tuples: TupleTable, tid_a: Sequence[int], tid_b: Sequence[int],
+                     keep_features: bool = False) -> np.ndarray:
         """P(integrable) for aligned sequences of tids (the raw numbers behind ``score``).
 
         ``keep_features``: keep these pairs' string features for the next call (fit's
@@ -397,6 +430,13 @@ class SSACLJudge:
         if kept is not None:
             self.feature_cache_ = CandidateFeatures(ta, tb, kept) if len(ia) else None
         return out
+
+    def choose_threshold(self, scores: np.ndarray) -> float:
+        """The configured cut, else the label-free rule (``threshold_method``) over ``scores``: the
+        scores of every candidate pair of the lake (a partitioned run passes them all at once)."""
+        if self.threshold is not None:
+            return float(self.threshold)
+        return float(choose_threshold(self.threshold_method, self.synthetic_threshold_, scores))
 
     def score(self, tuples: TupleTable, candidates: CandidatePairs) -> ScoredPairs:
         tid_a = candidates.frame["tid_a"].to_numpy()
@@ -468,7 +508,7 @@ class SSACLJudge:
         """A judge saved by ``save``, ready to ``score`` (no retraining)."""
         import torch
 
-        from ...runtime import select_device
+        from ...runtime.device import select_device
         from .model import MatcherHead
 
         path = Path(path)

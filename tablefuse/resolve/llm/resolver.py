@@ -80,6 +80,8 @@ def _fallback_chooser(name: str, config: ResolveConfig | None) -> Chooser:
 class LLMResolver:
     """Choose each conflicting cell's value with an in-context LLM (see module doc)."""
 
+    per_set = False  # learns across sets (see tablefuse.resolve.Resolver)
+
     method = "llm"
 
     def __init__(self, backend: ChatBackend, *, k: int = 10, mi_threshold: float = 0.1,

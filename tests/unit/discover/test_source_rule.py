@@ -11,7 +11,7 @@ from tablefuse.config import BlockConfig, DiscoverConfig, TablefuseConfig
 from tablefuse.discover import DISCOVERERS, make_discoverer
 from tablefuse.errors import ConfigError
 from tablefuse.frames import ScoredPairs, TupleTable
-from tablefuse.pipeline import _discover_config
+from tablefuse.pipeline.policy import discover_config
 
 
 def lake(sources: dict[int, str]) -> TupleTable:
@@ -113,8 +113,8 @@ def test_settle_fixes_the_rule_on_the_whole_lake() -> None:
 def test_config_files_and_clean_clean_blocking_reach_the_rule() -> None:
     cfg = TablefuseConfig.from_dict({"discover": {"unique_sources": ["a.csv", "b.csv"]}})
     assert cfg.discover.unique_sources == ("a.csv", "b.csv")
-    assert _discover_config(TablefuseConfig()).unique_sources == "auto"
+    assert discover_config(TablefuseConfig()).unique_sources == "auto"
     clean_clean = TablefuseConfig(block=BlockConfig(cross_source_only=True))
-    assert _discover_config(clean_clean).unique_sources == "all"  # blocking was told no source has duplicates
+    assert discover_config(clean_clean).unique_sources == "all"  # blocking was told no source has duplicates
     explicit = TablefuseConfig(block=BlockConfig(cross_source_only=True), discover=DiscoverConfig(unique_sources="none"))
-    assert _discover_config(explicit).unique_sources == "none"
+    assert discover_config(explicit).unique_sources == "none"

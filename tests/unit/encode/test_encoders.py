@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tablefuse.encode import TextEncoder, model_fingerprint
-from tablefuse.encoders import StaticEncoder, choose_kind, make_encoder
+from tablefuse.runtime.encoders import StaticEncoder, TextEncoder, choose_kind, make_encoder, model_fingerprint
 from tablefuse.errors import ConfigError
 from tablefuse.store import load_embedding_cache, save_embedding_cache
 
@@ -70,7 +69,7 @@ def test_pipeline_reuses_the_store_cache(tmp_path):
     Pipeline(cfg).run(EXAMPLE_LAKE, db)
     assert cached() == first  # carried over, nothing re-added
     texts = list(load_embedding_cache(db, enc.model_id))[:20]
-    enc.use_store(db)
+    enc.use_lookup(lambda model_id, wanted: load_embedding_cache(db, model_id, wanted))
     assert enc.encode(texts).shape == (20, 384)
     assert enc._model is None and enc.new_entries() == {}  # all from the store, model never loaded
 

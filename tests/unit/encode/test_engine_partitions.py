@@ -6,9 +6,9 @@ from polars.testing import assert_frame_equal
 
 from tablefuse.config import TablefuseConfig
 from tablefuse.discover import make_discoverer
-from tablefuse.engines import (LocalEngine, discover_partitioned, make_engine, resolve_partitioned,
-                               score_partitioned)
 from tablefuse.errors import ConfigError
+from tablefuse.pipeline.partition import discover_partitioned, resolve_partitioned, score_partitioned
+from tablefuse.runtime.engines import LocalEngine, make_engine
 
 
 class SplittingEngine(LocalEngine):
@@ -52,8 +52,8 @@ def test_resolve_partitioned_only_when_per_set(run):
     from tablefuse.resolve import make_resolver
 
     resolver = make_resolver(cfg.resolve)
-    whole = resolve_partitioned(SplittingEngine(), resolver, result.tuples, result.membership,
-                                per_set=False, partitions=3)
+    assert resolver.per_set is False  # it learns across sets: resolved on the driver, whole
+    whole = resolve_partitioned(SplittingEngine(), resolver, result.tuples, result.membership, partitions=3)
     assert_frame_equal(whole.golden, result.resolution.golden)
 
 

@@ -21,7 +21,7 @@ FAST = TrainParams(epochs=6, hidden=32, batch_size=32, seed=0)
 
 @pytest.fixture(scope="module")
 def static(tmp_path_factory):
-    from tablefuse.encoders import StaticEncoder
+    from tablefuse.runtime.encoders import StaticEncoder
 
     # input embeddings: no distillation pass (the recipe itself is tested in tests/unit/encode)
     return StaticEncoder(cache=tmp_path_factory.mktemp("static"), source="input")
@@ -51,7 +51,7 @@ def test_encoder_kind_is_validated_and_configurable() -> None:
 def test_auto_picks_static_above_the_size_threshold(lake, static, monkeypatch) -> None:
     """auto follows the engine's rule on the lake's distinct values: full MiniLM on a small lake,
     static above ``FULL_UP_TO``; the run's shared encoder is used when it is the chosen kind."""
-    import tablefuse.encoders as encoders
+    import tablefuse.runtime.encoders as encoders
 
     tuples, cands, truth = lake
     small = SSACLJudge(FAST, encoder=static, device="cpu")

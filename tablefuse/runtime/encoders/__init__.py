@@ -1,19 +1,48 @@
-"""Encoder choice: full MiniLM, int8 MiniLM, or the distilled static encoder, by size and device.
+"""Encoders: full MiniLM, int8 MiniLM, or the distilled static encoder, chosen by size and device.
 
-``make_encoder(kind, n_texts, device)`` is the one entry point the pipeline needs; ``kind``
-``"auto"`` applies ``choose_kind``. Every encoder has ``encode``, ``dim``, ``cached``,
-``preload``, ``new_entries`` and ``model_id`` (the persisted-cache key).
+``make_encoder(kind, n_texts, device)`` is the one entry point the runtime needs; ``kind``
+``"auto"`` applies ``choose_kind``. Every encoder is an ``Encoder``: ``encode``, ``dim``,
+``cached``, ``preload``, ``use_lookup``, ``new_entries`` and ``model_id`` (the persisted-cache key).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from ..encode import TextEncoder
-from ..errors import ConfigError
+import numpy as np
+
+from ...config import ENCODER_KINDS
+from ...errors import ConfigError
+from ._minilm import CachedEncoder, EncoderFactory, TextEncoder, mean_pool, model_fingerprint
 from ._static import StaticEncoder, cache_dir, distill
 
-KINDS: tuple[str, ...] = ("auto", "minilm", "minilm-int8", "static")
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What align, block and judge may ask of the run's encoder."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode(self, texts: Sequence[str], progress: Any = None) -> np.ndarray: ...
+
+    def cached(self, texts: Iterable[str]) -> int: ...
+
+    def preload(self, mapping: Mapping[str, np.ndarray]) -> int: ...
+
+    def use_lookup(self, lookup: Callable[[str, list[str]], Mapping[str, np.ndarray]] | None) -> None: ...
+
+    def new_entries(self) -> dict[str, np.ndarray]: ...
+
+
+KINDS: tuple[str, ...] = ENCODER_KINDS
 
 #: CPU threshold in distinct texts (MiniLM ≈ 80/s, int8 ≈ 180/s, static ≈ 7k/s on 2 cores):
 #: up to ``FULL_UP_TO`` the full model costs minutes at most; beyond, the static encoder.
@@ -57,7 +86,7 @@ def make_encoder(kind: str = "auto", n_texts: int = 0, device: str = "auto",
     """
     if kind not in KINDS:
         raise ConfigError(f"encoder {kind!r} unknown; choose from {KINDS}")
-    from ..runtime import select_device
+    from ..device import select_device
 
     resolved = select_device(device)
     if kind == "auto":
@@ -73,34 +102,11 @@ def make_encoder(kind: str = "auto", n_texts: int = 0, device: str = "auto",
 
 def build_encoder(kind: str, spec: dict[str, Any]) -> TextEncoder | StaticEncoder:
     """Rebuild an encoder from ``kind`` and its ``spec()`` (on an engine worker)."""
-    if kind == "static":
-        return StaticEncoder(**spec)
-    return TextEncoder(**spec)
+    encoder = EncoderFactory(kind, tuple(sorted(spec.items())))()
+    assert isinstance(encoder, (TextEncoder, StaticEncoder))
+    return encoder
 
 
-
-
-def load_store_cache(encoder: Any, db_path: str | Path | None) -> int:
-    """Seed ``encoder`` with the store's cached vectors of its ``model_id``; returns how many.
-
-    >>> load_store_cache(encoder, "demo.duckdb")  # doctest: +SKIP
-    """
-    if db_path is None:
-        return 0
-    from ..store import load_embedding_cache
-
-    return encoder.preload(load_embedding_cache(db_path, encoder.model_id))
-
-
-def save_store_cache(encoder: Any, db_path: str | Path | None) -> int:
-    """Add the texts ``encoder`` computed this run to the store (call after ``write_run``)."""
-    if db_path is None or encoder is None:
-        return 0
-    from ..store import save_embedding_cache
-
-    return save_embedding_cache(db_path, encoder.model_id, encoder.new_entries())
-
-
-__all__ = ["FULL_UP_TO", "KINDS", "StaticEncoder", "TextEncoder", "build_encoder",
-           "cache_dir", "choose_batch_size", "choose_kind", "distill", "load_store_cache",
-           "make_encoder", "save_store_cache"]
+__all__ = ["FULL_UP_TO", "KINDS", "CachedEncoder", "Encoder", "EncoderFactory", "StaticEncoder", "TextEncoder",
+           "build_encoder", "cache_dir", "choose_batch_size", "choose_kind", "distill", "make_encoder",
+           "mean_pool", "model_fingerprint"]

@@ -1,80 +1,26 @@
-"""Engines: where the parallel parts of a run execute (``local`` in-process, or ``ray``).
+"""Partitioned execution of judge, discover and resolve on an engine, equal to one local call.
 
-Three seams the pipeline calls, identical in result on every engine under the same seed:
-``encode_chunks`` (encoder batches on actors, GPU actors where the cluster has GPUs),
-``score_partitioned`` (a fitted judge scores contiguous slices of the candidate pairs; the
-threshold is chosen once over all scores) and ``discover_partitioned`` / ``resolve_partitioned``
-(whole connected components, then whole sets, per task; set ids renumbered canonically).
-Frames travel as Arrow tables.
+Typed on the stage protocols: a fitted judge scores contiguous slices of the candidate pairs and
+its threshold is chosen once over all scores (``Judge.choose_threshold``), so a lake-wide rule
+(SSACL's ``otsu``/``auto``) gives the same answer as on the whole; a discoverer settles its
+lake-wide choices (``Discoverer.settle``) and then runs per group of whole connected components
+(set ids numbered canonically, by smallest tid); a resolver runs per group of whole sets only
+when its answer for a set depends on that set alone (``Resolver.per_set``). Frames travel as
+Arrow tables.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import polars as pl
 
-from ..errors import ConfigError, ContractError
+from ..discover import Discoverer, canonical_labels
 from ..frames import CandidatePairs, Membership, Resolution, ScoredPairs, TupleTable
-from .local import LocalEngine
-from .ray import RayEngine
+from ..judge import Judge
+from ..resolve import Resolver
+from ..runtime.engines import Engine
 
-#: resolvers whose answer for a set depends on that set alone (so sets can be split over tasks).
-#: Empty for now: ``vote`` breaks ties by source reliability learned over all sets, and the
-#: others learn across sets too; a resolver joins once it can take its global state as input.
-PER_SET_RESOLVERS: frozenset[str] = frozenset()
-
-
-class Engine(Protocol):
-    name: str
-
-    @property
-    def parallelism(self) -> int: ...
-
-    def map(self, fn: Any, items: Sequence[Any], shared: Any = None) -> list[Any]: ...
-
-    def map_actors(self, factory: Any, method: str, items: Sequence[Any]) -> list[Any]: ...
-
-    def shutdown(self) -> None: ...
-
-
-def make_engine(name: str = "local", address: str | None = None, num_cpus: int | None = None) -> Engine:
-    """``local`` or ``ray`` (``address``: an existing cluster; None starts a local one).
-
-    >>> make_engine("local").name
-    'local'
-    """
-    if name == "local":
-        return LocalEngine()
-    if name == "ray":
-        return RayEngine(address=address, num_cpus=num_cpus)
-    raise ConfigError(f"engine {name!r} unknown; choose local or ray")
-
-
-# -- encoding --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EncoderFactory:
-    """Picklable recipe for an encoder on a worker (``kind`` + the encoder's ``spec()``)."""
-
-    kind: str
-    spec: tuple[tuple[str, Any], ...]
-
-    def __call__(self):
-        from ..encoders import build_encoder
-
-        return build_encoder(self.kind, dict(self.spec))
-
-
-def encode_chunks(engine: Engine, kind: str, spec: dict[str, Any],
-                  chunks: Sequence[Sequence[str]]) -> list[np.ndarray]:
-    """Vectors of each chunk of texts, each chunk encoded by one worker's encoder, in order."""
-    factory = EncoderFactory(kind, tuple(sorted(spec.items())))
-    return engine.map_actors(factory, "encode_batch", [list(c) for c in chunks])
-
-
-# -- partitions ------------------------------------------------------------------------------
 #: rows per partition at least when the number of partitions is left to the engine
 MIN_PART_ROWS = 1000
 
@@ -88,30 +34,27 @@ def _parts(engine: Engine, partitions: int | None, rows: int) -> int:
     return max(1, min(engine.parallelism, rows // MIN_PART_ROWS))
 
 
-def _to_arrow(frame: pl.DataFrame):
+def _to_arrow(frame: pl.DataFrame) -> Any:
     return frame.to_arrow()
 
 
-def _from_arrow(table) -> pl.DataFrame:
+def _from_arrow(table: Any) -> pl.DataFrame:
     out = pl.from_arrow(table)
     assert isinstance(out, pl.DataFrame)
     return out
 
 
-def _score_part(part, shared) -> tuple[Any, float, dict[str, Any]]:
+def _score_part(part: Any, shared: Any) -> tuple[Any, dict[str, Any]]:
     judge, tuples_arrow, attributes = shared
     tuples = TupleTable(_from_arrow(tuples_arrow), attributes)
     scored = judge.score(tuples, CandidatePairs(_from_arrow(part)))
-    return _to_arrow(scored.frame), scored.threshold, scored.stats
+    return _to_arrow(scored.frame), scored.stats
 
 
-def score_partitioned(engine: Engine, judge: Any, tuples: TupleTable, candidates: CandidatePairs,
+def score_partitioned(engine: Engine, judge: Judge, tuples: TupleTable, candidates: CandidatePairs,
                       partitions: int | None = None) -> ScoredPairs:
-    """``judge.score`` (already fitted) over contiguous slices of the candidates.
-
-    A judge whose threshold depends on all scores exposes ``choose_threshold(scores)``; it is
-    applied once to the concatenated scores so the answer matches one call on the whole.
-    """
+    """``judge.score`` (already fitted) over contiguous slices of the candidates; the threshold is
+    ``judge.choose_threshold`` of all the scores at once, so the answer matches one call on the whole."""
     n = candidates.frame.height
     parts = _parts(engine, partitions, n)
     if parts == 1 or engine.name == "local":
@@ -121,16 +64,9 @@ def score_partitioned(engine: Engine, judge: Any, tuples: TupleTable, candidates
     shared = (judge, _to_arrow(tuples.frame), tuple(tuples.attributes))
     results = engine.map(_score_part, slices, shared=shared)
     frame = pl.concat([_from_arrow(r[0]) for r in results])
-    thresholds = {float(r[1]) for r in results}
-    if hasattr(judge, "choose_threshold"):
-        threshold = float(judge.choose_threshold(frame["score"].to_numpy()))
-    elif len(thresholds) == 1:
-        threshold = thresholds.pop()
-    else:
-        raise ContractError(f"{type(judge).__name__} chose a different threshold per partition; "
-                            "give it choose_threshold(scores) or score on the local engine")
+    threshold = float(judge.choose_threshold(frame["score"].to_numpy()))
     frame = frame.with_columns((pl.col("score") >= threshold).alias("integrable"))
-    stats = dict(results[0][2])
+    stats = dict(results[0][1])
     stats.update({"integrable": int(frame["integrable"].sum()), "partitions": len(slices)})
     return ScoredPairs(frame, threshold, stats)
 
@@ -185,16 +121,15 @@ def _split(tuples: TupleTable, owner: pl.DataFrame, parts: int):
     return [framed.filter(pl.col(PART) == p).drop(PART) for p in range(parts)]
 
 
-def discover_partitioned(engine: Engine, discoverer: Any, tuples: TupleTable, scored: ScoredPairs,
+def discover_partitioned(engine: Engine, discoverer: Discoverer, tuples: TupleTable, scored: ScoredPairs,
                          partitions: int | None = None) -> Membership:
     """``discoverer.fit_predict`` per group of whole connected components, set ids canonical
     (numbered by smallest tid), so the result equals one call on the whole graph."""
     parts = _parts(engine, partitions, tuples.height)
     if parts == 1 or engine.name == "local":
         return discoverer.fit_predict(tuples, scored)
-    if hasattr(discoverer, "settle"):  # lake-wide choices (post-check by source count) made once
-        discoverer = discoverer.settle(tuples)
-    comp = _components(tuples, scored, getattr(discoverer, "min_score", None))
+    discoverer = discoverer.settle(tuples)  # lake-wide choices (post-check by source count) made once
+    comp = _components(tuples, scored, discoverer.min_score)
     owner = comp.join(_balanced(comp, "comp", parts), on="comp").select("tid", PART)
     frames = _split(tuples, owner, parts)
     # a pair across partitions joins two components: never an edge, never inside one set
@@ -216,8 +151,6 @@ def discover_partitioned(engine: Engine, discoverer: Any, tuples: TupleTable, sc
         if n_arrow is not None:
             notes.append(_from_arrow(n_arrow).with_columns(pl.lit(p, pl.Int64).alias(PART)))
     merged = pl.concat(members).sort("tid")
-    from ..discover._graph import canonical_labels
-
     local = merged.select(pl.struct(PART, "set_id").rank("dense").alias("key"))["key"].to_numpy()
     merged = merged.with_columns(pl.Series("global", canonical_labels(local), dtype=pl.Int64))
     frame = merged.select("tid", pl.col("global").alias("set_id"))
@@ -238,12 +171,12 @@ def _resolve_part(item, shared):
     return _to_arrow(res.golden), _to_arrow(res.conflicts), _to_arrow(res.provenance)
 
 
-def resolve_partitioned(engine: Engine, resolver: Any, tuples: TupleTable, membership: Membership,
-                        per_set: bool, partitions: int | None = None) -> Resolution:
-    """``resolver.resolve`` per group of whole sets when ``per_set`` (the resolver looks at one
-    set at a time, e.g. ``vote``); otherwise on the driver, since it learns across sets."""
+def resolve_partitioned(engine: Engine, resolver: Resolver, tuples: TupleTable, membership: Membership,
+                        partitions: int | None = None) -> Resolution:
+    """``resolver.resolve`` per group of whole sets when ``resolver.per_set`` (its answer for a set
+    depends on that set alone); otherwise on the driver, since it learns across sets."""
     parts = _parts(engine, partitions, tuples.height)
-    if parts == 1 or engine.name == "local" or not per_set:
+    if parts == 1 or engine.name == "local" or not resolver.per_set:
         return resolver.resolve(tuples, membership)
     owner = membership.frame.join(_balanced(membership.frame, "set_id", parts), on="set_id")
     frames = _split(tuples, owner.select("tid", PART), parts)
@@ -262,6 +195,4 @@ def resolve_partitioned(engine: Engine, resolver: Any, tuples: TupleTable, membe
     return Resolution(cat(0), cat(1), cat(2))
 
 
-__all__ = ["PER_SET_RESOLVERS", "Engine", "EncoderFactory", "LocalEngine", "RayEngine",
-           "discover_partitioned", "encode_chunks", "make_engine", "resolve_partitioned",
-           "score_partitioned"]
+__all__ = ["discover_partitioned", "resolve_partitioned", "score_partitioned"]

@@ -4,21 +4,21 @@ repeat avoided counts).
 
 Speed levers, all optional and off the default path's results unless asked for:
 ``quantize=True`` (int8 dynamic quantisation of the Linear layers, CPU only), ``preload`` /
-``new_entries`` (a persisted cache: see ``tablefuse.store.load_embedding_cache``), and an
-``engine`` that fans new texts out over workers (see ``tablefuse.engines``). A cheaper static
-encoder and the automatic choice between them live in ``tablefuse.encoders``.
+``use_lookup`` / ``new_entries`` (a persisted cache, which the pipeline reads from and writes to
+the store: the encoder knows no store), and an ``engine`` that fans new texts out over workers
+(see ``tablefuse.runtime.engines``). ``mean_pool`` is the one pooling rule, which SSACL reuses.
 """
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import ModelError
-from .runtime import default_model_dir, select_device
+from ...errors import ModelError
+from ..device import default_model_dir, select_device
 
 #: texts per engine task when an engine spreads encoding over workers
 ENGINE_CHUNK = 4096
@@ -49,6 +49,13 @@ def model_fingerprint(model_dir: str | Path, *parts: object) -> str:
     return f"{path.name}-{h.hexdigest()[:16]}"
 
 
+def mean_pool(hidden: Any, attention_mask: Any) -> Any:
+    """Mean of the token vectors that are not padding (MiniLM's sentence-transformers pooling):
+    ``hidden`` (batch, tokens, dim) and ``attention_mask`` (batch, tokens) torch tensors."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+
+
 class CachedEncoder:
     """The text cache every encoder shares: each distinct text is encoded once per run, texts
     can be seeded from the store's ``embedding_cache`` and the new ones handed back to it.
@@ -59,7 +66,7 @@ class CachedEncoder:
     def __init__(self) -> None:
         self._cache: dict[str, np.ndarray] = {}
         self._new: dict[str, None] = {}  # texts encoded here (not preloaded), in encode order
-        self._store_path: Path | None = None  # the store whose embedding_cache is consulted
+        self._lookup: Callable[[str, list[str]], Mapping[str, np.ndarray]] | None = None
 
     def cached(self, texts: Iterable[str]) -> int:
         return sum(1 for t in texts if t in self._cache)
@@ -73,10 +80,10 @@ class CachedEncoder:
                 added += 1
         return added
 
-    def use_store(self, db_path: str | Path | None) -> None:
-        """Look texts up in the store's ``embedding_cache`` (by ``model_id``) before encoding them;
-        only the texts an ``encode`` call lacks are read."""
-        self._store_path = Path(db_path) if db_path is not None else None
+    def use_lookup(self, lookup: Callable[[str, list[str]], Mapping[str, np.ndarray]] | None) -> None:
+        """Ask ``lookup(model_id, texts)`` (e.g. the store's ``embedding_cache``) for texts before
+        encoding them; only the texts an ``encode`` call lacks are asked for."""
+        self._lookup = lookup
 
     def new_entries(self) -> dict[str, np.ndarray]:
         """Texts encoded by this encoder (not preloaded), for saving to a persisted cache."""
@@ -85,10 +92,8 @@ class CachedEncoder:
     def _missing(self, texts: Sequence[str]) -> list[str]:
         """Distinct texts neither cached nor in the store, in first-seen order."""
         todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if todo and self._store_path is not None:
-            from .store import load_embedding_cache
-
-            self.preload(load_embedding_cache(self._store_path, self.model_id, todo))
+        if todo and self._lookup is not None:
+            self.preload(self._lookup(self.model_id, todo))
             todo = [t for t in todo if t not in self._cache]
         return todo
 
@@ -107,7 +112,7 @@ class TextEncoder(CachedEncoder):
     """Encodes strings to unit vectors. ``encode`` caches by text; batches are sorted by length.
 
     ``quantize``: int8 dynamic quantisation of the Linear layers (CPU; ~1.3-3x faster, cosine to
-    fp32 ≈ 0.98). ``engine``: an optional ``tablefuse.engines`` engine; new texts are encoded in
+    fp32 ≈ 0.98). ``engine``: an optional ``tablefuse.runtime.engines`` engine; new texts are encoded in
     chunks of ``ENGINE_CHUNK`` on its workers (each builds its own encoder once).
 
     >>> enc = TextEncoder()  # doctest: +SKIP
@@ -195,13 +200,12 @@ class TextEncoder(CachedEncoder):
         return self._gather(texts)
 
     def _encode_on_engine(self, todo: list[str], progress) -> None:
-        from .engines import encode_chunks
-
         if progress is not None:
             progress.total(len(todo))
         chunks = [todo[i:i + ENGINE_CHUNK] for i in range(0, len(todo), ENGINE_CHUNK)]
         spec = {**self.spec(), "device": "auto"}  # each worker picks its own device (its GPU)
-        for chunk, vectors in zip(chunks, encode_chunks(self.engine, "minilm", spec, chunks)):
+        factory = EncoderFactory("minilm", tuple(sorted(spec.items())))
+        for chunk, vectors in zip(chunks, self.engine.map_actors(factory, "encode_batch", chunks)):
             self._store(chunk, vectors)
             if progress is not None:
                 progress.advance(len(chunk))
@@ -225,9 +229,7 @@ class TextEncoder(CachedEncoder):
         use_amp = self.device == "cuda"
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
             out = self._model(**enc).last_hidden_state
-        mask = enc["attention_mask"].unsqueeze(-1).to(out.dtype)
-        pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(pooled.float(), dim=-1).cpu().numpy()
+        return torch.nn.functional.normalize(mean_pool(out, enc["attention_mask"]).float(), dim=-1).cpu().numpy()
 
     def _encode_new(self, todo: list[str], progress) -> None:
         import torch
@@ -258,3 +260,18 @@ def quantize_int8(model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # deprecation notice of torch.ao in newer torch
         return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
+
+
+class EncoderFactory:
+    """Picklable recipe for an encoder on an engine worker (``kind`` + the encoder's ``spec()``)."""
+
+    def __init__(self, kind: str, spec: tuple[tuple[str, Any], ...]):
+        self.kind = kind
+        self.spec = spec
+
+    def __call__(self) -> CachedEncoder:
+        if self.kind == "static":
+            from ._static import StaticEncoder
+
+            return StaticEncoder(**dict(self.spec))
+        return TextEncoder(**dict(self.spec))

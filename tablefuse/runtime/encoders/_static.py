@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..encode import CachedEncoder, model_fingerprint
-from ..errors import ModelError
-from ..runtime import default_model_dir
+from ...errors import ModelError
+from ..device import default_model_dir
+from ._minilm import CachedEncoder, model_fingerprint
 
 #: SIF smoothing of the Zipf token probability (model2vec's default)
 SIF_COEFFICIENT = 1e-4
