@@ -282,6 +282,8 @@ class ResolveConfig(_Section):
     fd_min_support: int = _opt(3, ge=1)  # evidence: ... over at least this many sets sharing an X value
     key_uniqueness: float = _opt(0.9, ge=0, le=1)  # evidence: A is a key when this share of its values is in one set
     evidence_weight: float = _opt(2.0, ge=0)  # evidence: what a full FD / ownership verdict is worth, in tuples
+    # golden values: the lake's majority format per attribute | as written | each domain's canonical form
+    format: str = _opt("majority", choices=("majority", "original", "canonical"))
     # llm / local (see tablefuse/resolve/llm): endpoint settings fall back to TABLEFUSE_LLM_* env vars
     llm_base_url: str | None = None  # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1
     llm_model: str | None = None  # None: the endpoint's first listed model

@@ -67,5 +67,14 @@ def make_resolver(config: ResolveConfig) -> Resolver:
     return cls.from_config(replace(config, method=method))
 
 
-__all__ = ["RESOLVERS", "EvidenceResolver", "KnnResolver", "effective_method", "Resolver", "TruthResolver", "VoteResolver", "long_cells",
-           "make_resolver"]
+__all__ = [
+    "RESOLVERS",
+    "EvidenceResolver",
+    "KnnResolver",
+    "Resolver",
+    "TruthResolver",
+    "VoteResolver",
+    "effective_method",
+    "long_cells",
+    "make_resolver",
+]

@@ -4,8 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import pytest
-
-from lake_builders import Row, build_lake  # noqa: F401  (re-exported)
+from lake_builders import Row, build_lake
 
 from tablefuse.frames import Membership, TupleTable
 

@@ -45,7 +45,7 @@ def test_an_fd_overrules_a_wrong_majority(build: Build) -> None:
     t, m = build(rows, ATTRS)
     assert VoteResolver().resolve(t, m).golden.filter(pl.col("set_id") == 9)["state"].item() == "MA"
     for k in (0, 10):  # the FD alone decides; the kNN neighbours do not change that
-        res = make_resolver(ResolveConfig(method="evidence", k=k)).resolve(t, m)
+        res = EvidenceResolver(k=k).resolve(t, m)  # k=0 below the config's bound: built directly
         row = _row(res, "state")
         assert row["chosen"] == "TX" and row["method"] == "evidence"
         assert "city='Austin' -> state='TX' in 4 of 4 other sets" in row["reason"]
@@ -59,7 +59,7 @@ def test_without_the_fd_the_majority_stands(build: Build) -> None:
     rows = _lake([("a.csv", {**base, "state": "MA"}), ("b.csv", {**base, "state": "MA"}),
                   ("c.csv", {**base, "state": "TX"})])
     t, m = build(rows, ATTRS)
-    row = _row(make_resolver(ResolveConfig(method="evidence", k=0)).resolve(t, m), "state")
+    row = _row(EvidenceResolver(k=0).resolve(t, m), "state")
     assert row["chosen"] == "MA"
     assert row["reason"].startswith("no evidence elsewhere in the lake")
     assert "majority vote: 2 of 3 tuples" in row["reason"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import polars as pl
 import pytest
@@ -10,8 +11,6 @@ from tablefuse.config import ResolveConfig
 from tablefuse.errors import ConfigError, ContractError
 from tablefuse.resolve import RESOLVERS, make_resolver
 from tablefuse.resolve._conflicts import Choice, resolve_with, source_reliability
-
-from typing import Any
 
 Build = Any  # the ``build`` fixture from conftest.py
 
@@ -52,7 +51,7 @@ def test_equivalent_values_are_not_a_conflict_and_take_most_frequent_form(build:
 def test_surface_form_tie_goes_to_longest(build: Build) -> None:
     t, m = build([(0, "a", 1, {"street": "12 Main St"}), (1, "b", 1, {"street": "12 main street"})],
                  ["street"])
-    res = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
+    res = make_resolver(ResolveConfig(method="vote", format="original")).resolve(t, m)
     assert res.conflicts.height == 0 and _cell(res, 1, "street") == "12 main street"
 
 
@@ -71,9 +70,9 @@ def test_nulls_complement_and_singletons_and_all_null_sets_kept(build: Build) ->
 def test_numbers_in_different_formats_agree(build: Build) -> None:
     t, m = build([(0, "a", 1, {"n": "1,000"}), (1, "b", 1, {"n": "1000.0"}), (2, "c", 1, {"n": "1000"})],
                  ["n"])
-    res = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
+    res = make_resolver(ResolveConfig(method="vote", format="original")).resolve(t, m)
     assert res.conflicts.height == 0
-    assert _cell(res, 1, "n") == "1000.0"  # all once: longest form
+    assert _cell(res, 1, "n") == "1000.0"  # all once, as written: longest form
 
 
 def test_tie_broken_by_source_reliability(build: Build) -> None:
@@ -100,8 +99,8 @@ def test_reliability_is_smoothed_agreement_rate(build: Build) -> None:
 def test_full_tie_same_reliability_is_deterministic(build: Build) -> None:
     t, m = build([(0, "a", 1, {"v": "beta"}), (1, "a", 1, {"v": "alpha"})], ["v"])
     res1 = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
-    assert _cell(res1, 1, "v") == "alpha"
-    assert "value order" in res1.conflicts["reason"][0]
+    assert _cell(res1, 1, "v") == "beta"  # no value order: the row read first
+    assert "row read first" in res1.conflicts["reason"][0]
 
 
 def test_chosen_value_is_always_a_candidate(build: Build) -> None:
