@@ -22,6 +22,7 @@ from typing import Any, Literal, TypeVar
 
 from . import _decisions, _embedding_cache
 from ._decisions import DECIDED_TABLES, DECISION_KINDS, SetResolver, list_decisions, read_table
+from ._duckdb import export_table as _export_stored
 from ._duckdb import (PRESERVED_TABLES, TABLES, StoreInUseError, check_writable, export_frame, info, list_tables,
                       store_lock, write_run)
 from ._embedding_cache import load_embedding_cache
@@ -45,6 +46,7 @@ record_merge = _locked(_decisions.record_merge)
 delete_decision = _locked(_decisions.delete_decision)
 save_embedding_cache = _locked(_embedding_cache.save_embedding_cache)
 
+
 def export_table(db_path: str | Path, name: str, fmt: Literal["csv", "parquet"], out: Path,
                  raw: bool = False, csv_safe: bool = True, resolver: SetResolver | None = None) -> int:
     """Write one store table (decisions applied unless ``raw``) to ``out`` as CSV or Parquet.
@@ -55,16 +57,12 @@ def export_table(db_path: str | Path, name: str, fmt: Literal["csv", "parquet"],
 
     >>> export_table("demo.duckdb", "integrated", "csv", Path("golden.csv"))  # doctest: +SKIP
     """
-    if fmt != "csv" or not csv_safe:
-        return _decisions.export_table(db_path, name, fmt, out, raw=raw, resolver=resolver)
-    if raw or name not in _decisions.DECIDED_TABLES or not _decisions._has_decisions(db_path):
-        from ._duckdb import export_table as export_stored
-
-        return export_stored(db_path, name, fmt, out, csv_safe=True)
-    return export_frame(read_table(db_path, name, resolver=resolver), repr(name), fmt, out, csv_safe=True)
+    if raw or name not in DECIDED_TABLES or not _decisions._has_decisions(db_path):
+        return _export_stored(db_path, name, fmt, out, csv_safe=csv_safe)
+    return export_frame(read_table(db_path, name, resolver=resolver), repr(name), fmt, out, csv_safe=csv_safe)
 
 
-__all__ = ["DECIDED_TABLES", "DECISION_KINDS", "SetResolver", "PRESERVED_TABLES", "TABLES", "StoreInUseError", "check_writable", "delete_decision",
-           "export_table", "info", "list_decisions", "list_tables", "load_embedding_cache", "read_table",
-           "record_accept", "record_merge", "record_override", "record_split", "save_embedding_cache", "store_lock",
-           "write_run"]
+__all__ = ["DECIDED_TABLES", "DECISION_KINDS", "PRESERVED_TABLES", "SetResolver", "TABLES", "StoreInUseError",
+           "check_writable", "delete_decision", "export_table", "info", "list_decisions", "list_tables",
+           "load_embedding_cache", "read_table", "record_accept", "record_merge", "record_override", "record_split",
+           "save_embedding_cache", "store_lock", "write_run"]
