@@ -57,7 +57,7 @@ def test_engine_seams_split_work(ray_cluster):
     engine = make_engine("ray")
     out = engine.map(lambda x, s: (x * s, os.getpid()), [1, 2, 3, 4], shared=10)
     assert [v for v, _ in out] == [10, 20, 30, 40]
-    assert all(pid != os.getpid() for _, pid in out)  # ran in workers, not here
+    assert out and all(pid != os.getpid() for _, pid in out)  # ran in workers, not here
     class Doubler:  # defined here so cloudpickle ships it by value to the workers
         def run(self, x):
             return x * 2
@@ -66,3 +66,29 @@ def test_engine_seams_split_work(ray_cluster):
     assert [v.tolist() for v in vecs] == [[2.0, 2.0], [0.0, 0.0]]
     engine.shutdown()
     assert ray.is_initialized()  # shutdown leaves a cluster it did not start
+
+
+def test_ssacl_lake_wide_threshold_on_ray_equals_local(ray_cluster):
+    """SSACL's otsu cut depends on every score of the lake: on Ray it is chosen once over all
+    partitions (it used to raise ContractError), and the decisions equal the local ones."""
+    from tablefuse.config import JudgeConfig, SSACLConfig
+    from tablefuse.judge import make_judge
+    from tablefuse.pipeline.partition import score_partitioned
+    from tablefuse.runtime.engines import make_engine
+    from tests.conftest import EXAMPLE_LAKE
+
+    cfg = TablefuseConfig().with_overrides(block={"blockers": ["token"]}, align={"method": "header"})
+    with Pipeline(cfg) as p:
+        p.ingest(EXAMPLE_LAKE)
+        tuples = p.align()
+        candidates = p.block()
+    judge = make_judge(JudgeConfig(seed=1, ssacl=SSACLConfig(epochs=3, self_train=False, max_train_tuples=128,
+                                                             threshold_method="otsu")))
+    judge.fit(tuples, candidates)
+    local = judge.score(tuples, candidates)
+    engine = make_engine("ray")
+    remote = score_partitioned(engine, judge, tuples, candidates, partitions=3)
+    engine.shutdown()
+    assert remote.stats["partitions"] == 3
+    assert remote.threshold == local.threshold
+    assert_frame_equal(remote.frame, local.frame)

@@ -98,3 +98,36 @@ def test_methods_with_the_same_pipeline_run_once() -> None:
     assert len(names) == len(set(names))
     # splink keeps the default judge section but replaces the judge: it is not a duplicate
     assert "splink" in names or any("splink" in n for n in notes)
+
+
+@pytest.mark.slow
+def test_a_benchmark_run_applies_the_same_cross_stage_rules_as_integrate(bench, tmp_path) -> None:
+    """With ``block.cross_source_only`` (which declares the sources duplicate-free) the harness's
+    pairs and sets equal the ones ``tablefuse integrate`` stores: unique mapping and the source
+    rule apply in both (the harness used to skip them)."""
+    import duckdb
+    from typer.testing import CliRunner
+
+    from tablefuse.cli import app
+
+    cfg = TablefuseConfig().with_overrides(judge={"method": "similarity", "threshold": 0.3},
+                                           block={"cross_source_only": True, "blockers": ["token"]},
+                                           align={"method": "header"}, resolve={"method": "vote"})
+    runs = StagedRuns(bench.lake_dir)
+    try:
+        staged, _ = runs.run(cfg)
+    finally:
+        runs.close()
+    db = tmp_path / "run.duckdb"
+    res = CliRunner().invoke(app, ["integrate", str(bench.lake_dir), "--db", str(db), "-q",
+                                   "--judge", "similarity", "--threshold", "0.3", "--set", "block.cross_source_only=true",
+                                   "--set", "block.blockers=['token']", "--set", "align.method='header'",
+                                   "--resolve", "vote"])
+    assert res.exit_code == 0, res.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        pairs = con.sql("SELECT tid_a, tid_b, integrable FROM pairs").pl().sort("tid_a", "tid_b")
+        membership = con.sql("SELECT tid, set_id FROM membership").pl()
+    mine = staged.scored.frame.select("tid_a", "tid_b", "integrable").sort("tid_a", "tid_b")
+    assert staged.scored.stats.get("unique_mapping_dropped", 0) > 0  # the rule really changed decisions
+    assert mine.equals(pairs)
+    assert _sets(staged.membership.frame) == _sets(membership)

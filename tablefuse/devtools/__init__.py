@@ -1,0 +1,1 @@
+"""Developer checks that anyone can run (``python -m tablefuse.devtools.layout``)."""
