@@ -59,6 +59,7 @@ class ConflictCell:
     attribute: str
     candidates: tuple[Candidate, ...]  # by count desc, then value
     domain: str = "text"  # the attribute's domain (tablefuse.resolve.domains)
+    sharing: float = 1.0  # share of the attribute's unconflicted set values also held by another set
 
     @property
     def total(self) -> int:
@@ -180,10 +181,12 @@ def _surface_forms(cells: pl.DataFrame) -> pl.DataFrame:
     return groups.join(forms, on=["set_id", "attribute", "key"], how="left")
 
 
-def conflict_cells(groups: pl.DataFrame, domains: Mapping[str, str] | None = None) -> list[ConflictCell]:
+def conflict_cells(groups: pl.DataFrame, domains: Mapping[str, str] | None = None,
+                   sharing: Mapping[str, float] | None = None) -> list[ConflictCell]:
     """ConflictCells from the multi-key rows of ``_surface_forms`` output, in set/attribute order
     (``support`` from a ``support`` column when there is one)."""
     domains = domains or {}
+    sharing = sharing or {}
     if "support" not in groups.columns:
         groups = groups.with_columns(pl.lit(0).alias("support"))
     rows = groups.sort(["set_id", "attribute", "count", "value"],
@@ -195,12 +198,14 @@ def conflict_cells(groups: pl.DataFrame, domains: Mapping[str, str] | None = Non
     for set_id, attribute, value, key, tids, sources, count, support in rows:
         ident = (set_id, attribute)
         if ident != current and current is not None:
-            out.append(ConflictCell(current[0], current[1], tuple(cands), domains.get(current[1], "text")))
+            out.append(ConflictCell(current[0], current[1], tuple(cands), domains.get(current[1], "text"),
+                                    sharing.get(current[1], 1.0)))
             cands = []
         current = ident
         cands.append(Candidate(value, key, tuple(tids), tuple(sources), int(count), int(support or 0)))
     if current is not None:
-        out.append(ConflictCell(current[0], current[1], tuple(cands), domains.get(current[1], "text")))
+        out.append(ConflictCell(current[0], current[1], tuple(cands), domains.get(current[1], "text"),
+                                sharing.get(current[1], 1.0)))
     return out
 
 
@@ -279,7 +284,10 @@ def resolve_with(tuples: TupleTable, membership: Membership, chooser: Chooser,
                   .with_columns((pl.col("lake_n").fill_null(0) - pl.col("count")).clip(lower_bound=0)
                                 .alias("support")).drop("lake_n"))
     domains = {a: f.domain.name for a, f in formats.items()}
-    conflicts = conflict_cells(conflicted, domains)
+    plain_keys = groups.filter(pl.col("n_keys") == 1).group_by("attribute", "key").agg(pl.len().alias("sets"))
+    sharing = {a: float(s) for a, s in plain_keys.group_by("attribute").agg(
+        (pl.col("sets") > 1).mean()).iter_rows()}
+    conflicts = conflict_cells(conflicted, domains, sharing)
     passes, cells = _typo_pass(conflicts, cells, counts) if conflicts else ([], cells.with_columns(
         pl.col("key").alias("vkey")))
     lake = LakeCells(cells, attrs, source_reliability(cells), formats)

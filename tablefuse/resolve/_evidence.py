@@ -21,7 +21,7 @@ gets one score, in units of "tuples":
 * **neighbours**: the MI-weighted kNN vote (``KnnResolver.neighbours``, k sets, similarity in
   [0, 1] times A's sharing rate), as in ``knn``.
 
-The highest score wins (ties: more tuples, more reliable sources, ``tie_rank``); confidence is
+The highest score wins (ties: more tuples, then ``break_tie``: more reliable sources, ``tie_rank``); confidence is
 the softmax of the scores. A cell with no FD, owner or neighbour evidence is decided by the
 majority vote (unless the accuracy-weighted tuples outweigh the majority: a distrusted source)
 and its reason says so. Every reason names the evidence used.
@@ -40,7 +40,7 @@ from ..frames import Membership, Resolution, TupleTable
 from ._conflicts import Choice, ConflictCell, LakeCells, resolve_with
 from ._knn import KnnResolver, set_keys
 from ._truth import TruthResolver
-from ._vote import mean_reliability, support_sentence, tie_rank, vote
+from ._vote import break_tie, support_sentence, tie_rank, vote
 
 
 @dataclass(frozen=True)
@@ -270,10 +270,11 @@ class EvidenceResolver:
                     agree[j] += 1
             scores = [own[j] + knn[j] + (fd_i[j][0] if fd_i[j] else 0.0)
                       - (own_i[j][0] if own_i[j] else 0.0) for j in range(len(cands))]
-            order = sorted(range(len(cands)), key=lambda j: (
-                -round(scores[j], 9), -cands[j].count, -round(mean_reliability(cands[j], lake.reliability), 9),
-                tie_rank(cell, cands[j])))
-            best = order[0]
+            top_key = max((round(scores[j], 9), cands[j].count) for j in range(len(cands)))
+            tied = [j for j in range(len(cands)) if (round(scores[j], 9), cands[j].count) == top_key]
+            best, why = (tied[0], "") if len(tied) == 1 else break_tie(cell, tied, lake.reliability)
+            order = [best] + sorted((j for j in range(len(cands)) if j != best),
+                                    key=lambda j: (-round(scores[j], 9), -cands[j].count, tie_rank(cell, cands[j])))
             top = max(scores)
             conf = math.exp(scores[best] - top) / sum(math.exp(s - top) for s in scores)
             parts = [f"score {scores[best]:.2f} vs {scores[order[1]]:.2f} for {cands[order[1]].value!r}",
@@ -285,6 +286,8 @@ class EvidenceResolver:
                     parts.append(f"{cands[j].value!r} {own_i[j][1]}")
             if nb:
                 parts.append(f"{agree[best]} of {len(nb)} similar sets agree")
+            if why:
+                parts.append(why)
             # rounded: float sums follow polars' group order, and a re-run must record the same
             out.append(Choice(best, round(min(max(conf, 0.0), 1.0), 9), "; ".join(parts)))
         return out

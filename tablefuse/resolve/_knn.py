@@ -30,7 +30,7 @@ from ..config import ResolveConfig
 from ..errors import ConfigError
 from ..frames import Membership, Resolution, TupleTable
 from ._conflicts import Choice, ConflictCell, LakeCells, resolve_with
-from ._vote import mean_reliability, support_sentence, tie_rank
+from ._vote import break_tie, support_sentence
 
 _BATCH = 20_000  # conflicting cells per similarity join, to bound memory
 
@@ -168,11 +168,9 @@ class KnnResolver:
                     n_agree[j] += 1
                     on.update(attrs)
             votes = [c.count + extra[j] for j, c in enumerate(cell.candidates)]
-            order = sorted(range(len(votes)), key=lambda j: (
-                -votes[j], -cell.candidates[j].count,
-                -round(mean_reliability(cell.candidates[j], lake.reliability), 9),
-                tie_rank(cell, cell.candidates[j])))
-            best = order[0]
+            top = max((round(votes[j], 9), cell.candidates[j].count) for j in range(len(votes)))
+            tied = [j for j in range(len(votes)) if (round(votes[j], 9), cell.candidates[j].count) == top]
+            best, why = (tied[0], "") if len(tied) == 1 else break_tie(cell, tied, lake.reliability)
             win = cell.candidates[best]
             reason = support_sentence(win, cell.total)
             if near:
@@ -180,6 +178,8 @@ class KnnResolver:
                            + (f" (matched on {', '.join(sorted(on))})" if n_agree[best] else ""))
             else:
                 reason += "; no similar set to consult"
+            if why:
+                reason += f"; {why}"
             out.append(Choice(best, votes[best] / sum(votes), reason))
         return out
 

@@ -109,7 +109,7 @@ def merge(cell: ConflictCell, typos: Sequence[Typo]) -> tuple[ConflictCell, list
             c = Candidate(c.value, c.key, tids, sources, c.count + sum(e.count for e in extra), c.support)
         merged.append(c)
     order = sorted(range(len(merged)), key=lambda k: (-merged[k].count, merged[k].value))
-    return (ConflictCell(cell.set_id, cell.attribute, tuple(merged[k] for k in order), cell.domain),
+    return (ConflictCell(cell.set_id, cell.attribute, tuple(merged[k] for k in order), cell.domain, cell.sharing),
             [keep[k] for k in order])
 
 

@@ -1,10 +1,14 @@
 """Majority vote over equivalence-grouped candidates: the baseline every resolver is compared with.
 
 Winner: most supporting tuples; ties go to the candidate whose sources are more reliable (mean
-per-source agreement rate, see ``source_reliability``), then to ``tie_rank``, the rule every
-resolver ends with: for a date the most recent one (the newest information), otherwise the value
-more tuples of other sets hold (lake-wide value frequency), then the value of the row read first
-(smallest tid). Confidence is the winner's share of the cell's non-null tuples.
+per-source agreement rate, see ``source_reliability``; a gap under ``RELIABILITY_MARGIN`` is
+no evidence), then to ``tie_rank``, the rule every
+resolver ends with: for a date the most recent one (the newest information); then, where the
+attribute's values are shared by sets (city, state, cuisine), the value more tuples of other sets
+hold, and where they are entity-specific (names, phones, ids: most values in one set only), the
+value fewer other sets hold (one held elsewhere is likely copied from another entity); then the
+value of the row read first (smallest tid). Confidence is the winner's share of the cell's
+non-null tuples.
 """
 from __future__ import annotations
 
@@ -35,12 +39,13 @@ def mean_reliability(cand: Candidate, reliability: dict[str, float]) -> float:
 
 
 def tie_rank(cell: ConflictCell, cand: Candidate) -> tuple[int, int, int]:
-    """The last tie-break (smaller first): the most recent date, else more lake-wide support,
-    then the first-read row."""
+    """The last tie-break (smaller first): the most recent date, then lake-wide support (more
+    where the attribute's values are shared, fewer where they are entity-specific), then the
+    first-read row."""
     first = cand.tids[0] if cand.tids else 0
     digits = cand.key.replace("-", "")
     recency = -int(digits) if cell.domain == "date" and digits.isdigit() else 0
-    return (recency, -cand.support, first)
+    return (recency, -cand.support if cell.sharing >= 0.5 else cand.support, first)
 
 
 def tie_sentence(cell: ConflictCell, win: Candidate, runner: Candidate) -> str:
@@ -48,29 +53,44 @@ def tie_sentence(cell: ConflictCell, win: Candidate, runner: Candidate) -> str:
     if cell.domain == "date" and win.key != runner.key:
         return f"the more recent date wins ({win.value!r} after {runner.value!r})"
     if win.support != runner.support:
-        return (f"the value more common elsewhere in the lake wins ({win.support} vs {runner.support} "
-                f"tuples of other sets)")
+        if cell.sharing >= 0.5:
+            return (f"the value more common elsewhere in the lake wins ({win.support} vs {runner.support} "
+                    f"tuples of other sets; {cell.attribute} values are shared by sets)")
+        return (f"the value less held by other sets wins ({win.support} vs {runner.support} tuples; "
+                f"{cell.attribute} is entity-specific, so a value held elsewhere is likely copied)")
     return f"equally common elsewhere, so the value of the row read first wins (tid {win.tids[0]})"
 
 
+RELIABILITY_MARGIN = 0.05  # a smaller gap in mean source reliability is no evidence
+
+
+def break_tie(cell: ConflictCell, tied: Sequence[int], reliability: dict[str, float]) -> tuple[int, str]:
+    """The winner among equally supported candidates ``tied`` and the sentence saying why: more
+    reliable sources (by at least ``RELIABILITY_MARGIN``), else ``tie_rank``."""
+    cands = cell.candidates
+    rel = {j: mean_reliability(cands[j], reliability) for j in tied}
+    top = max(rel.values())
+    close = [j for j in tied if rel[j] >= top - RELIABILITY_MARGIN]
+    if len(close) == 1:
+        win = close[0]
+        runner = max((j for j in tied if j != win), key=lambda j: rel[j])
+        return win, (f"tied with {cands[runner].value!r}, broken by source reliability "
+                     f"({rel[win]:.2f} vs {rel[runner]:.2f})")
+    win = min(close, key=lambda j: tie_rank(cell, cands[j]))
+    runner = min((j for j in close if j != win), key=lambda j: tie_rank(cell, cands[j]))
+    return win, (f"tied with {cands[runner].value!r} at equal source reliability (within "
+                 f"{RELIABILITY_MARGIN}): {tie_sentence(cell, cands[win], cands[runner])}")
+
+
 def vote(cell: ConflictCell, reliability: dict[str, float]) -> Choice:
-    """Majority, then source reliability, then ``tie_rank``."""
-    scored = [(-c.count, -round(mean_reliability(c, reliability), 9), tie_rank(cell, c), i)
-              for i, c in enumerate(cell.candidates)]
-    scored.sort()
-    best = scored[0]
-    win = cell.candidates[best[3]]
-    reason = support_sentence(win, cell.total)
-    tied = [s for s in scored[1:] if s[0] == best[0]]
-    if tied:
-        runner = cell.candidates[tied[0][3]]
-        if tied[0][1] != best[1]:
-            reason += (f"; tied with {runner.value!r}, broken by source reliability "
-                       f"({-best[1]:.2f} vs {-tied[0][1]:.2f})")
-        else:
-            reason += (f"; tied with {runner.value!r} at equal source reliability: "
-                       f"{tie_sentence(cell, win, runner)}")
-    return Choice(best[3], win.count / cell.total, reason)
+    """Majority, then source reliability, then ``tie_rank`` (see ``break_tie``)."""
+    cands = cell.candidates
+    top = max(c.count for c in cands)
+    tied = [j for j, c in enumerate(cands) if c.count == top]
+    best, why = (tied[0], "") if len(tied) == 1 else break_tie(cell, tied, reliability)
+    win = cands[best]
+    reason = support_sentence(win, cell.total) + (f"; {why}" if why else "")
+    return Choice(best, win.count / cell.total, reason)
 
 
 class VoteResolver:
@@ -95,4 +115,5 @@ class VoteResolver:
         return resolve_with(tuples, membership, self, self.method)
 
 
-__all__ = ["VoteResolver", "describe_sources", "support_sentence", "tie_rank", "tie_sentence", "vote"]
+__all__ = ["RELIABILITY_MARGIN", "VoteResolver", "break_tie", "describe_sources", "support_sentence", "tie_rank",
+           "tie_sentence", "vote"]

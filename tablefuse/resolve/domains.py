@@ -642,8 +642,8 @@ def learn_format(attribute: str, values: list[tuple[str, str, int]]) -> Attribut
 def _with_class_forms(fmt: AttributeFormat, values: list[tuple[str, str, int]]) -> AttributeFormat:
     """Per dictionary family that covers at least 30 % of the attribute's tuples (street suffixes
     in addresses, states), the form the lake writes most (member 0 "St", "CA" or member 1
-    "Street", "California"). A source's form is rewritten only where the source uses it more
-    often than the lake does, so a one-source lake is never rewritten."""
+    "Street", "California"). Only a source whose own house style (its most used form) differs
+    from the lake's is rewritten, so a one-source lake, or sources dealt from one, never are."""
     forms: dict[str, Counter[int]] = defaultdict(Counter)
     by_source: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
     covered: Counter[str] = Counter()
@@ -670,9 +670,11 @@ def _with_class_forms(fmt: AttributeFormat, values: list[tuple[str, str, int]]) 
         for (source, f), own in by_source.items():
             if f != fam:
                 continue
-            own_total = sum(own.values())
-            for member, n in own.items():
-                if member != best and n / own_total > counts[member] / lake_total + 1e-9:
+            house = max(own.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+            if house == best:
+                continue  # the source mostly writes the lake's form: its exceptions are its data
+            for member in own:
+                if member != best and counts[member] < lake_total / 2:
                     rewrite.add((source, fam, member))
     return AttributeFormat(fmt.attribute, fmt.domain, fmt.style, fmt.style_share, family_forms, frozenset(rewrite),
                            drop)
@@ -687,7 +689,7 @@ def strip_legal(value: str) -> str:
 
 
 def _legal_droppers(values: list[tuple[str, str, int]]) -> frozenset[str]:
-    """Sources that append legal suffixes more often than the lake, where most values have none."""
+    """Sources that mostly append legal suffixes ("LLC", "Inc") where most of the lake does not."""
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for source, v, n in values:
         per[source][0] += n if strip_legal(v) != v else 0
@@ -696,7 +698,7 @@ def _legal_droppers(values: list[tuple[str, str, int]]) -> frozenset[str]:
     total = sum(b for _, b in per.values())
     if not total or not with_suffix or with_suffix >= 0.5 * total:
         return frozenset()
-    return frozenset(s for s, (a, b) in per.items() if a and a / b > with_suffix / total + 1e-9)
+    return frozenset(s for s, (a, b) in per.items() if a >= 0.5 * b)
 
 
 def _rewrite_classes(value: str, source: str, fmt: AttributeFormat) -> str:
