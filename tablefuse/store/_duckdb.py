@@ -92,7 +92,7 @@ def store_lock(db_path: str | Path, wait: float | None = None) -> Iterator[None]
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 os.close(fd)
-                raise StoreInUseError(f"store {target} is in use: another tablefuse process is writing it "
+                raise StoreInUseError(f"store is in use: another tablefuse process is writing {target} "
                                       f"(waited {wait:g} s); try again when it has finished") from None
             if not told:
                 log.warning("store %s is in use by another tablefuse process; waiting up to %g s", target, wait)
