@@ -44,7 +44,7 @@ DEFAULT_NULL_TOKENS: tuple[str, ...] = ("", "NA", "N/A", "n/a", "na", "null", "N
 ALIGN_METHODS: tuple[str, ...] = ("holistic", "header")
 BLOCK_METHODS: tuple[str, ...] = ("token", "qgram", "embedding", "union")
 UNION_BLOCKERS: tuple[str, ...] = ("token", "qgram", "embedding")
-JUDGE_METHODS: tuple[str, ...] = ("ssacl", "similarity")
+JUDGE_METHODS: tuple[str, ...] = ("ssacl", "similarity", "fellegi_sunter")
 DISCOVER_METHODS: tuple[str, ...] = ("leiden", "leiden_modularity", "louvain", "components", "cliques",
                                      "label_propagation")
 RESOLVE_METHODS: tuple[str, ...] = ("auto", "vote", "truth", "knn", "evidence", "llm", "local")
@@ -211,6 +211,11 @@ class SSACLConfig(_Section):
     # SSACL's value encoder (auto: full MiniLM up to 20k distinct values on CPU, static above)
     encoder: str = _opt("auto", choices=ENCODER_KINDS)
     threshold_method: str = _opt("synthetic", choices=THRESHOLD_METHODS)  # see judge/ssacl/threshold.py
+    # judge v2: batches >= 1024, <= 12 epochs, patience 2, warm-started self-training (False: the v1 loop)
+    bounded: bool = True
+    # judge v2: Fellegi-Sunter (EM) evidence for the head: none | feature (its match weight as an input)
+    # | pseudo (its confident pairs as pseudo-labels) | both
+    fs_evidence: str = _opt("none", choices=("none", "feature", "pseudo", "both"))
 
     def _check(self) -> None:
         if self.finetune_encoder and self.encoder in ("static", "minilm-int8"):

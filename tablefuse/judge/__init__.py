@@ -8,7 +8,7 @@ not be chosen per partition). ``make_judge(config)`` builds the one named by ``c
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from ..config import JudgeConfig
 from ..errors import ConfigError
 from ..frames import CandidatePairs, ScoredPairs, TupleTable
 from ._similarity import SimilarityJudge, parse_number
+from .fellegi_sunter import FellegiSunterJudge
 from .ssacl import SSACLJudge
 
 
@@ -28,7 +29,7 @@ class Judge(Protocol):
     def choose_threshold(self, scores: np.ndarray) -> float: ...
 
 
-JUDGES = {"similarity": SimilarityJudge, "ssacl": SSACLJudge}
+JUDGES: dict[str, Any] = {"similarity": SimilarityJudge, "ssacl": SSACLJudge, "fellegi_sunter": FellegiSunterJudge}
 
 
 def make_judge(config: JudgeConfig, progress=None, encoder=None) -> Judge:
@@ -50,5 +51,5 @@ def load_judge(folder: str | Path) -> Judge:
     return SSACLJudge.load(folder)
 
 
-__all__ = ["JUDGES", "Judge", "SSACLJudge", "SimilarityJudge", "load_judge", "make_judge",
+__all__ = ["JUDGES", "FellegiSunterJudge", "Judge", "SSACLJudge", "SimilarityJudge", "load_judge", "make_judge",
            "parse_number"]

@@ -37,13 +37,26 @@ class MatcherHead(nn.Module):
 
     def forward(self, ea: torch.Tensor, eb: torch.Tensor, null_a: torch.Tensor, null_b: torch.Tensor,
                 feats: torch.Tensor) -> torch.Tensor:
-        ea = torch.where(null_a.unsqueeze(-1), self.null.to(ea.dtype), ea)
-        eb = torch.where(null_b.unsqueeze(-1), self.null.to(eb.dtype), eb)
-        cos = nn.functional.cosine_similarity(ea, eb, dim=-1, eps=1e-6).unsqueeze(-1)
-        cos = torch.where((null_a | null_b).unsqueeze(-1), torch.zeros_like(cos), cos)
-        x = torch.cat([(ea - eb).abs(), ea * eb, cos, feats.to(ea.dtype)], dim=-1)
-        tokens = self.inp(x) + self.attr.to(x.dtype)
-        tokens = torch.cat([self.cls.expand(tokens.shape[0], -1, -1).to(x.dtype), tokens], dim=1)
+        # the input layer is applied block by block (|a-b|, a*b, cosine, features) instead of to
+        # their concatenation: the same function and weights, without materialising the (B, K,
+        # 2D+1+F) input, whose copies and element-wise passes were most of the head's CPU time
+        any_null = bool(null_a.any()) or bool(null_b.any())
+        if any_null:
+            ea = torch.where(null_a.unsqueeze(-1), self.null.to(ea.dtype), ea)
+            eb = torch.where(null_b.unsqueeze(-1), self.null.to(eb.dtype), eb)
+        prod = ea * eb
+        norms = (ea.norm(dim=-1) * eb.norm(dim=-1)).clamp(min=1e-6)
+        cos = prod.sum(-1) / norms
+        if any_null:
+            cos = cos.masked_fill(null_a | null_b, 0.0)
+        first: nn.Linear = self.inp[0]  # type: ignore[assignment]
+        w = first.weight.to(ea.dtype)
+        d = self.dim
+        h0 = nn.functional.linear((ea - eb).abs(), w[:, :d]) + nn.functional.linear(prod, w[:, d:2 * d])
+        h0 = h0 + cos.unsqueeze(-1) * w[:, 2 * d] + nn.functional.linear(feats.to(ea.dtype), w[:, 2 * d + 1:],
+                                                                         first.bias.to(ea.dtype))
+        tokens = self.inp[1:](h0) + self.attr.to(h0.dtype)
+        tokens = torch.cat([self.cls.expand(tokens.shape[0], -1, -1).to(h0.dtype), tokens], dim=1)
         both_null = null_a & null_b
         pad = torch.cat([torch.zeros_like(both_null[:, :1]), both_null], dim=1)  # never mask the CLS
         h = self.attn(tokens, src_key_padding_mask=pad)

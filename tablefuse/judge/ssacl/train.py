@@ -86,6 +86,15 @@ class TrainParams:
     val_fraction: float = 0.1
     finetune_encoder: bool = False
     seed: int = 0
+    # bounded training (judge v2): batches of at least ``bounded_batch`` pairs (learning rate scaled
+    # by the square root of the growth, capped at 3e-3), at most ``bounded_epochs`` epochs, patience
+    # 2, and the self-training round warm-started from the first head for ``self_train_epochs``
+    # epochs; False: the v1 loop (``batch_size``, ``epochs``, ``patience``, refit from scratch)
+    bounded: bool = True
+    bounded_batch: int = 1024
+    bounded_epochs: int = 12
+    self_train_epochs: int = 4
+    bounded_rescore_pairs: int = 0  # bounded: candidates rescored for self-training at most (0: self_train_max_pairs)
 
 
 @dataclass
@@ -143,19 +152,23 @@ def guarded_hard_negatives(rows: Sequence[Sequence[str | None]], candidates: Seq
 def _mine(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple[int, int]],
           featurizer: PairFeaturizer, fn_guard: float,
           code_evidence: bool = False,
-          weak_negatives: bool = False) -> tuple[dict[int, list[int]], list[tuple[int, int]]]:
+          weak_negatives: bool = False,
+          feats: np.ndarray | None = None) -> tuple[dict[int, list[int]], list[tuple[int, int]]]:
     """(hard negatives per tuple, pseudo-positive pairs): see the module docstring.
 
     ``code_evidence``: best matches are ranked by ``evidence`` (string similarity, IDF-weighted
     tuple cosine and shared rare codes) instead of the plain similarity, and a mutual best pair
     that shares a rare code (code IDF >= 0.5) with some token overlap (tuple IDF cosine >= 0.3)
     is also a pseudo-positive and never a hard negative. ``weak_negatives``: blocking neighbours that
-    agree only weakly (``agree_on_frequent_only``) are hard negatives, never guarded.
+    agree only weakly (``agree_on_frequent_only``) are hard negatives, never guarded. ``feats``:
+    the candidates' features when the caller has them already (the judge computes them once for
+    mining, the self-training rescore and the final score).
     """
     if not candidates:
         return {}, []
     ident = identifying_attribute(rows)
-    feats = featurizer.features([rows[a] for a, _ in candidates], [rows[b] for _, b in candidates])
+    if feats is None:
+        feats = featurizer.features([rows[a] for a, _ in candidates], [rows[b] for _, b in candidates])
     sim = plain_similarity(feats)
     if code_evidence:
         rank = evidence(feats)
@@ -243,8 +256,10 @@ def evidence(feats: np.ndarray) -> np.ndarray:
 
 
 def build_pairs(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple[int, int]] | np.ndarray,
-                params: TrainParams, featurizer: PairFeaturizer) -> tuple[PairRows, PairRows]:
-    """Synthetic (train, validation) pairs from the lake's rows; validation anchors are disjoint."""
+                params: TrainParams, featurizer: PairFeaturizer,
+                candidate_features: np.ndarray | None = None) -> tuple[PairRows, PairRows]:
+    """Synthetic (train, validation) pairs from the lake's rows; validation anchors are disjoint.
+    ``candidate_features``: the features of every candidate pair (aligned), when already computed."""
     rng = random.Random(params.seed)
     usable = [i for i, r in enumerate(rows) if any(v is not None for v in r)]
     if len(usable) > params.max_train_tuples:
@@ -269,9 +284,11 @@ def build_pairs(rows: Sequence[Sequence[str | None]], candidates: Sequence[tuple
         seeds[usable] = True
         touch, _ = two_hop(arr, seeds)
         candidates = list(map(tuple, arr[touch].tolist()))
+        mine_feats = candidate_features[touch] if candidate_features is not None else None
     else:
         candidates = []
-    hard, pseudo = (_mine(rows, candidates, featurizer, params.fn_guard, params.code_evidence, weak_on)
+        mine_feats = None
+    hard, pseudo = (_mine(rows, candidates, featurizer, params.fn_guard, params.code_evidence, weak_on, mine_feats)
                     if mine else ({}, []))
     if not params.hard_negatives:
         hard = {}
@@ -398,6 +415,8 @@ def make_embedder(table: np.ndarray | None, texts: list[str], device: str, encod
     the batch's distinct values with gradients when fine-tuning."""
     import torch
 
+    from ...runtime.encoders import mean_pool
+
     if encoder is None:
         t = torch.from_numpy(table).to(device)
 
@@ -413,9 +432,7 @@ def make_embedder(table: np.ndarray | None, texts: list[str], device: str, encod
         enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt").to(device)
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
             out = encoder(**enc).last_hidden_state
-        mask = enc["attention_mask"].unsqueeze(-1).to(out.dtype)
-        pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        pooled = torch.nn.functional.normalize(pooled.float(), dim=-1)
+        pooled = torch.nn.functional.normalize(mean_pool(out, enc["attention_mask"]).float(), dim=-1)
         return pooled[inverse].reshape(*ids.shape, -1)
 
     return run
@@ -423,9 +440,14 @@ def make_embedder(table: np.ndarray | None, texts: list[str], device: str, encod
 
 def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: np.ndarray,
                val: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], embed: Callable, dim: int,
-               params: TrainParams, device: str, encoder=None, progress=None) -> TrainResult:
+               params: TrainParams, device: str, encoder=None, progress=None, init_state: dict | None = None,
+               max_epochs: int | None = None) -> TrainResult:
     """Binary NCE (logistic loss on positives vs negatives) plus the adversarial term, Adam,
-    early stopping on the validation loss; the best epoch's weights are kept."""
+    early stopping on the validation loss; the best epoch's weights are kept.
+
+    ``params.bounded``: large batches, few epochs, patience 2 (see ``TrainParams``). ``init_state``:
+    start from these head weights (the warm-started self-training round); ``max_epochs``: a cap
+    below the configured epochs."""
     import copy
     import time
 
@@ -439,7 +461,16 @@ def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: 
     set_seeds(params.seed)
     k = ids_a.shape[1]
     head = MatcherHead(k, dim, feats.shape[2], hidden=params.hidden).to(device)
-    groups = [{"params": head.parameters(), "lr": params.learning_rate}]
+    if init_state is not None:
+        head.load_state_dict(init_state)
+    batch_size, lr, epochs, patience = params.batch_size, params.learning_rate, params.epochs, params.patience
+    if params.bounded and encoder is None:
+        batch_size = max(batch_size, params.bounded_batch)
+        lr = max(lr, min(3e-3, lr * math.sqrt(batch_size / params.batch_size)))
+        epochs, patience = min(epochs, params.bounded_epochs), min(patience, 2)
+    if max_epochs is not None:
+        epochs = min(epochs, max_epochs)
+    groups = [{"params": head.parameters(), "lr": lr}]
     if encoder is not None:
         encoder.train()
         groups.append({"params": encoder.parameters(), "lr": params.encoder_learning_rate})
@@ -465,10 +496,10 @@ def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: 
         if encoder is not None:
             encoder.eval()
         out = []
-        with torch.no_grad():
-            for i in range(0, len(VY), 1024):
-                a, b = VA[i:i + 1024], VB[i:i + 1024]
-                out.append(logits_of(embed(a), embed(b), a < 0, b < 0, VF[i:i + 1024]))
+        with torch.inference_mode():
+            for i in range(0, len(VY), 4096):
+                a, b = VA[i:i + 4096], VB[i:i + 4096]
+                out.append(logits_of(embed(a), embed(b), a < 0, b < 0, VF[i:i + 4096]))
         lg = torch.cat(out) if out else torch.zeros(0, device=device)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(lg, VY, pos_weight=pos_weight) if len(VY) else lg.sum()
         return float(loss), torch.sigmoid(lg).cpu().numpy()
@@ -476,16 +507,16 @@ def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: 
     best = (math.inf, -1, None, None)
     history: list[dict[str, float]] = []
     if progress is not None:
-        progress.total(params.epochs)
+        progress.total(epochs)
     bad = 0
-    for epoch in range(params.epochs):
+    for epoch in range(epochs):
         head.train()
         if encoder is not None:
             encoder.train()
         perm = torch.randperm(len(Y), generator=gen).to(device)
         total, total_adv, steps = 0.0, 0.0, 0
-        for i in range(0, len(perm), params.batch_size):
-            idx = perm[i:i + params.batch_size]
+        for i in range(0, len(perm), batch_size):
+            idx = perm[i:i + batch_size]
             a, b, f, y = A[idx], B[idx], F[idx], Y[idx]
             na, nb = a < 0, b < 0
             ea, eb = embed(a), embed(b)
@@ -525,7 +556,7 @@ def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: 
             bad = 0
         else:
             bad += 1
-            if bad >= params.patience:
+            if bad >= patience:
                 break
     if best[2] is not None:
         head.load_state_dict(best[2])
