@@ -1,7 +1,7 @@
 PY ?= python3
 PIP ?= $(PY) -m pip
 
-.PHONY: install demo test
+.PHONY: install demo lint test test-fast
 
 install:
 	$(PIP) install -q -e ".[dev]"
@@ -11,5 +11,14 @@ install:
 demo: install
 	tablefuse integrate examples/lake --db demo.duckdb --truth examples/truth
 
+# ruff (style, imports, bugbear) over tablefuse, app, benchmarks, tests, examples; mypy over tablefuse
+lint:
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
 test: install
 	$(PY) -m pytest -q
+
+# the quick loop: no model-training/large tests, no LLM server, no browser, no Ray cluster
+test-fast:
+	$(PY) -m pytest -q -m "not slow and not llm_server and not browser and not ray"
