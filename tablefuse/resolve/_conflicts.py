@@ -288,8 +288,11 @@ def resolve_with(tuples: TupleTable, membership: Membership, chooser: Chooser,
     sharing = {a: float(s) for a, s in plain_keys.group_by("attribute").agg(
         (pl.col("sets") > 1).mean()).iter_rows()}
     conflicts = conflict_cells(conflicted, domains, sharing)
-    passes, cells = _typo_pass(conflicts, cells, counts) if conflicts else ([], cells.with_columns(
-        pl.col("key").alias("vkey")))
+    if conflicts and getattr(chooser, "typo_aware", True):
+        passes, cells = _typo_pass(conflicts, cells, counts)
+    else:  # no typo rule (an ablation): every candidate stands on its own
+        passes = [(c, list(range(len(c.candidates))), []) for c in conflicts]
+        cells = cells.with_columns(pl.col("key").alias("vkey"))
     lake = LakeCells(cells, attrs, source_reliability(cells), formats)
     # cells a typo pass leaves with one candidate are decided by it; the rest go to the chooser
     open_cells = [p[0] for p in passes if len(p[0].candidates) > 1]
@@ -298,7 +301,7 @@ def resolve_with(tuples: TupleTable, membership: Membership, chooser: Chooser,
         raise ContractError(f"{method}: {len(picked)} choices for {len(open_cells)} conflicts")
     it = iter(picked)
     choices: list[Choice] = []
-    for cell, (merged, index, typo_reasons) in zip(conflicts, passes):
+    for merged, index, typo_reasons in passes:
         if len(merged.candidates) == 1:
             win = merged.candidates[0]
             choices.append(Choice(index[0], round(win.count / merged.total, 9) if merged.total else 1.0,
@@ -342,8 +345,9 @@ def resolve_with(tuples: TupleTable, membership: Membership, chooser: Chooser,
                                pl.col("tids").cast(pl.List(pl.Int64)))
     provenance = pl.concat([plain, resolved]).sort("set_id", "attribute")
     golden = _golden(membership, attrs, provenance)
-    try:  # what changed a value beyond its format, for the store (see notes_ on the resolvers)
+    try:  # what changed a value beyond its format (for the store), and the source reliabilities
         chooser.notes_ = _notes(cells, provenance)  # type: ignore[attr-defined]
+        chooser.reliability_ = lake.reliability  # type: ignore[attr-defined]
     except AttributeError:
         pass
     return Resolution(golden=golden, conflicts=conflict_frame, provenance=provenance)

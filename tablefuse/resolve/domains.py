@@ -22,6 +22,7 @@ include leading zeros is a code of width W; a source of it that writes no leadin
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -354,7 +355,12 @@ class DateDomain(Domain):
         return d if d is not None and len(d) == 10 and d[4] == "-" else None
 
     def style(self, value: str) -> str:
-        return next((s for s, rx in _DATE_STYLES.items() if rx.match(value.strip())), "other")
+        v = value.strip()
+        style = next((s for s, rx in _DATE_STYLES.items() if rx.match(v)), "other")
+        if style == "mdy":  # a slash date: its order is only known when one part exceeds 12
+            a, b = (int(x) for x in v.split("/")[:2])
+            return "dmy" if a > 12 >= b else "mdy" if b > 12 >= a else "other"
+        return style
 
     def render(self, value: str, style: str) -> str:
         k = self.key(value)
@@ -363,6 +369,7 @@ class DateDomain(Domain):
         y, m, d = int(k[:4]), int(k[5:7]), int(k[8:])
         month = _MONTH_NAMES[m - 1]
         return {"iso": k, "iso_slash": f"{y}/{m:02d}/{d:02d}", "mdy": f"{m:02d}/{d:02d}/{y}",
+                "dmy": f"{d:02d}/{m:02d}/{y}",
                 "dmy_dot": f"{d:02d}.{m:02d}.{y}", "long": f"{month} {d}, {y}",
                 "day_month": f"{d} {month} {y}"}.get(style, value)
 
@@ -502,7 +509,8 @@ class CodeDomain(Domain):
 
 
 _PERSON_PART = r"[^\W\d_][^\W\d_'’.\-]*"
-_COMMA_NAME = re.compile(rf"^({_PERSON_PART}(?: {_PERSON_PART})?), ({_PERSON_PART}(?: {_PERSON_PART}){{0,2}})$")
+# "Last, First [Middle]": one family-name token, so "Ann Lee, Bo Chen" (two authors) is no match
+_COMMA_NAME = re.compile(rf"^({_PERSON_PART}), ({_PERSON_PART}(?: {_PERSON_PART}){{0,2}})$")
 _PLAIN_NAME = re.compile(rf"^{_PERSON_PART}(?: {_PERSON_PART}){{1,3}}$")
 
 
@@ -571,7 +579,7 @@ def _code_domain(values: list[tuple[str, str, int]]) -> CodeDomain | None:
     if not total or sum(n for _, _, n in digits) < 0.9 * total:
         uk = sum(n for _, v, n in values if _UK_CA.match(v))
         return CodeDomain("postcode", 0) if uk >= _MATCH_SHARE * total else None
-    widths = Counter()
+    widths: Counter[int] = Counter()
     for _, v, n in digits:
         widths[len(v)] += n
     width, count = widths.most_common(1)[0]
@@ -642,8 +650,9 @@ def learn_format(attribute: str, values: list[tuple[str, str, int]]) -> Attribut
 def _with_class_forms(fmt: AttributeFormat, values: list[tuple[str, str, int]]) -> AttributeFormat:
     """Per dictionary family that covers at least 30 % of the attribute's tuples (street suffixes
     in addresses, states), the form the lake writes most (member 0 "St", "CA" or member 1
-    "Street", "California"). Only a source whose own house style (its most used form) differs
-    from the lake's is rewritten, so a one-source lake, or sources dealt from one, never are."""
+    "Street", "California"). A source's form is rewritten only where the source uses it
+    significantly more often than the lake does (``over_uses``): a house style, not chance, so a
+    one-source lake, or sources dealt at random from one, keep their values."""
     forms: dict[str, Counter[int]] = defaultdict(Counter)
     by_source: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
     covered: Counter[str] = Counter()
@@ -670,14 +679,22 @@ def _with_class_forms(fmt: AttributeFormat, values: list[tuple[str, str, int]]) 
         for (source, f), own in by_source.items():
             if f != fam:
                 continue
-            house = max(own.items(), key=lambda kv: (kv[1], -kv[0]))[0]
-            if house == best:
-                continue  # the source mostly writes the lake's form: its exceptions are its data
-            for member in own:
-                if member != best and counts[member] < lake_total / 2:
+            own_total = sum(own.values())
+            for member, n in own.items():
+                if member != best and over_uses(n, own_total, counts[member] / lake_total):
                     rewrite.add((source, fam, member))
     return AttributeFormat(fmt.attribute, fmt.domain, fmt.style, fmt.style_share, family_forms, frozenset(rewrite),
                            drop)
+
+
+def over_uses(n: int, total: int, lake_share: float, z: float = 3.0) -> bool:
+    """True when a source writes a form in ``n`` of its ``total`` values, significantly (``z``
+    standard errors of a binomial at the lake's share) more often than the lake does."""
+    if total < 1 or lake_share >= 0.5:
+        return False
+    share = n / total
+    se = math.sqrt(max(lake_share * (1 - lake_share), 1e-12) / total)
+    return share - lake_share >= z * se
 
 
 def strip_legal(value: str) -> str:
@@ -689,7 +706,8 @@ def strip_legal(value: str) -> str:
 
 
 def _legal_droppers(values: list[tuple[str, str, int]]) -> frozenset[str]:
-    """Sources that mostly append legal suffixes ("LLC", "Inc") where most of the lake does not."""
+    """Sources that append legal suffixes ("LLC", "Inc") significantly more often than the lake,
+    where most of the lake writes none."""
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for source, v, n in values:
         per[source][0] += n if strip_legal(v) != v else 0
@@ -698,7 +716,7 @@ def _legal_droppers(values: list[tuple[str, str, int]]) -> frozenset[str]:
     total = sum(b for _, b in per.values())
     if not total or not with_suffix or with_suffix >= 0.5 * total:
         return frozenset()
-    return frozenset(s for s, (a, b) in per.items() if a >= 0.5 * b)
+    return frozenset(s for s, (a, b) in per.items() if a and over_uses(a, b, with_suffix / total))
 
 
 def _rewrite_classes(value: str, source: str, fmt: AttributeFormat) -> str:
