@@ -22,9 +22,18 @@ from typing import Any, Literal, TypeVar
 
 from . import _decisions, _embedding_cache
 from ._decisions import DECIDED_TABLES, DECISION_KINDS, SetResolver, list_decisions, read_table
+from ._duckdb import (
+    PRESERVED_TABLES,
+    TABLES,
+    StoreInUseError,
+    check_writable,
+    export_frame,
+    info,
+    list_tables,
+    store_lock,
+    write_run,
+)
 from ._duckdb import export_table as _export_stored
-from ._duckdb import (PRESERVED_TABLES, TABLES, StoreInUseError, check_writable, export_frame, info, list_tables,
-                      store_lock, write_run)
 from ._embedding_cache import load_embedding_cache
 
 F = TypeVar("F", bound=Callable[..., Any])
