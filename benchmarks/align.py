@@ -265,7 +265,8 @@ def _markdown(result: dict) -> str:
              "Column-mapping precision/recall/F1 over column pairs of different sources, no mapping "
              "file (`python benchmarks/align.py run`). `header` is align v1 (headers only). "
              "Reference: ALITE F1 0.95 (synthetic Align), 0.76 (Real).", "",
-             "| group / method | lakes | micro P | micro R | micro F1 | mean F1 | mean s |", "|---|---|---|---|---|---|---|"]
+             "| group / method | lakes | micro P | micro R | micro F1 | mean F1 | mean s |",
+             "|---|---|---|---|---|---|---|"]
     for k, v in result["summary"].items():
         if k.endswith("/review"):
             continue

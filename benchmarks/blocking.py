@@ -214,7 +214,7 @@ def generate(n: int, dup_rate: float = 0.2, seed: int = 0) -> tuple[TupleTable, 
     abbrev = {"street": "st", "avenue": "ave", "road": "rd", "lane": "ln", "drive": "dr", "court": "ct"}
     n_orig = int(n / (1 + dup_rate))
     names, addrs, cities, phones, emails, src = [], [], [], [], [], []
-    for i in range(n_orig):
+    for _ in range(n_orig):
         f, la = rng.choice(first), rng.choice(last)
         names.append(f"{f} {la}")
         addrs.append(f"{rng.randint(1, 9999)} {rng.choice(street)} {rng.choice(suffix)}")
@@ -283,7 +283,8 @@ def scale_one(n: int, config: dict[str, Any]) -> dict[str, Any]:
     return {"tuples": n, "config": {**config, **({"encoder": kind} if kind else {})}, "seconds": round(seconds, 2),
             "cpu_seconds": round(cpu, 1), "detail": detail,
             "phase_seconds": cand.stats.get("phase_seconds") or {
-                k: v.get("phase_seconds") for k, v in (cand.stats.get("parts") or {}).items()}, "generate_seconds": round(gen_s, 2),
+                k: v.get("phase_seconds") for k, v in (cand.stats.get("parts") or {}).items()},
+            "generate_seconds": round(gen_s, 2),
             "peak_rss_mb": round(_peak_mb(), 1), "rss_before_blocking_mb": round(rss_before, 1), **r}
 
 
@@ -306,7 +307,8 @@ def run_scale(sizes: list[int], configs: dict[str, dict[str, Any]]) -> list[dict
                 continue
             row = {"name": name, **json.loads(out.stdout.strip().splitlines()[-1])}
             rows.append(row)
-            print(f"{n:>9,d} {name:14s} {row['seconds']:8.1f}s cpu={row['cpu_seconds']:8.1f}s peak={row['peak_rss_mb']:8.0f}MB "
+            print(f"{n:>9,d} {name:14s} {row['seconds']:8.1f}s cpu={row['cpu_seconds']:8.1f}s "
+                  f"peak={row['peak_rss_mb']:8.0f}MB "
                   f"cand={row['candidates']:>11,d} PC={row['pair_completeness']:.4f} "
                   f"RR={row['reduction_ratio']:.6f}", flush=True)
     return rows
@@ -351,10 +353,10 @@ def run_ann(sizes: list[int], k: int = 5, probes: tuple[int, ...] = (4, 8, 16), 
         sims[torch.arange(len(q)), q] = -2.0
         truth = torch.topk(sims, k, dim=1).indices.tolist()
 
-        def recall(found) -> float:
+        def recall(found, truth=truth) -> float:
             return float(np.mean([len(set(f) & set(t)) / k for f, t in zip(found, truth)]))
 
-        def gold_pc(idx) -> float:
+        def gold_pc(idx, gold=gold) -> float:
             """Share of true duplicate pairs where one end has the other among its k neighbours."""
             nb = [set(r) for r in idx.tolist()]
             return round(float(np.mean([b in nb[a] or a in nb[b] for a, b in gold])), 4) if gold else float("nan")
@@ -513,7 +515,8 @@ def write_markdown(data: dict[str, Any]) -> None:
         if "error" in r:
             lines.append(f"| {_fmt(r['tuples'])} | {r['name']} | error | | | | | | |")
             continue
-        lines.append(f"| {_fmt(r['tuples'])} | {r['name']} | {_fmt(r['seconds'], 1)} | {_fmt(r.get('cpu_seconds'), 1)} | "
+        lines.append(f"| {_fmt(r['tuples'])} | {r['name']} | {_fmt(r['seconds'], 1)} | "
+                     f"{_fmt(r.get('cpu_seconds'), 1)} | "
                      f"{_fmt(r['peak_rss_mb'], 0)} | "
                      f"{_fmt(r['candidates'])} | {_fmt(r['pair_completeness'])} | {_fmt(r['reduction_ratio'], 6)} | "
                      f"{_fmt(r.get('oversized_blocks'))} | {_fmt(_sum_detail(r, 'sub_blocks'))} | {_phases(r)} |")

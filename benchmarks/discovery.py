@@ -363,7 +363,8 @@ def target_check(real: list[dict]) -> list[dict]:
         if lei is None or plain is None:
             continue
         out.append({"dataset": d, "leiden_f1": lei["f1"], "components_f1": plain["f1"],
-                    "leiden_set_similarity": lei["set_similarity"], "components_set_similarity": plain["set_similarity"],
+                    "leiden_set_similarity": lei["set_similarity"],
+                    "components_set_similarity": plain["set_similarity"],
                     "beats": lei["f1"] > plain["f1"] and lei["set_similarity"] > plain["set_similarity"],
                     "best_components_variant_f1": max(r["f1"] for r in coms),
                     "best_components_variant_set_similarity": max(r["set_similarity"] for r in coms)})
@@ -383,7 +384,8 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
                   _table(rows, ["dataset", "method", "precision", "recall", "f1", "set_similarity", "ari",
                                 "sets", "true_sets", "notes", "seconds"]), ""]
     if report.get("real"):
-        lines += ["## Target: default (leiden, judged-pair CPM, source rule on multi-source lakes, no post-check) vs plain connected components", "",
+        lines += ["## Target: default (leiden, judged-pair CPM, source rule on multi-source lakes, no post-check) "
+                  "vs plain connected components", "",
                   _table(target_check(report["real"]),
                          ["dataset", "leiden_f1", "components_f1", "leiden_set_similarity", "components_set_similarity",
                           "beats", "best_components_variant_f1", "best_components_variant_set_similarity"]), ""]
@@ -473,7 +475,8 @@ def main() -> None:
     parser.add_argument("--datasets", default=",".join(REAL))
     parser.add_argument("--nodes", type=int, default=1_000_000)
     parser.add_argument("--edges", type=int, default=5_000_000)
-    parser.add_argument("--synthetic-methods", default=",".join((*METHODS, "leiden:classic", "components:always", "leiden:multi")),
+    parser.add_argument("--synthetic-methods",
+                        default=",".join((*METHODS, "leiden:classic", "components:always", "leiden:multi")),
                         help="comma list; defaults unless ':always' / ':cheaper' (post-check at 0.1 with that rule), "
                              "':multi' (tuples from 8 sources: post-check and source rule on), "
                              "':nosplit' (post-check off), ':classic' (leiden: CPM on every node pair + post-check)")

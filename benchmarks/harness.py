@@ -366,7 +366,8 @@ def run_group(lake_dir: Path, truth_dir: Path, methods: list[Method], timeout_s:
         if m.name in done:
             records.append({**done[m.name], "group_wall_seconds": wall, "group_cpu_seconds": cpu})
         elif stopped:
-            records.append({"status": "timeout", "error": f"stopped after {timeout_s:.0f} s (dataset's methods together)"})
+            records.append({"status": "timeout",
+                            "error": f"stopped after {timeout_s:.0f} s (dataset's methods together)"})
         else:
             records.append({"status": "error", "error": f"worker exited with code {proc.exitcode} and no record",
                             "group_wall_seconds": wall})
@@ -516,5 +517,5 @@ def _one_line(dataset: str, method: str, record: dict[str, Any]) -> str:
             f"(own {record.get('own_seconds', record['seconds']):.1f} s: {own or '-'})")
 
 
-__all__ = ["BENCH_JUDGES", "METHODS", "Method", "StagedRuns", "attribute_map", "conflict_accuracy", "golden_in_truth_terms",
-           "run_group", "run_isolated", "run_suite", "score", "usable_methods"]
+__all__ = ["BENCH_JUDGES", "METHODS", "Method", "StagedRuns", "attribute_map", "conflict_accuracy",
+           "golden_in_truth_terms", "run_group", "run_isolated", "run_suite", "score", "usable_methods"]

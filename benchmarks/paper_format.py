@@ -288,7 +288,8 @@ def write_paper(lake_dir: str | Path, truth_dir: str | Path, out_dir: str | Path
         for entity, attribute, answer in (conf.select("entity", "attribute", "true_value").unique()
                                           .sort("entity", "attribute").iter_rows()):
             tids = tids_of.get(entity, ())
-            cands = sorted({rows[t][attribute] for t in tids if attribute in rows[t] and rows[t][attribute] is not None})
+            cands = sorted({rows[t][attribute] for t in tids
+                            if attribute in rows[t] and rows[t][attribute] is not None})
             partial = tuple((a, v) for a, v in sorted(true_of.get(entity, {}).items()) if a != attribute)
             conflicts.append(PaperConflict(attribute, tuple(cands), answer, partial, tuple(tids)).to_json())
     (out / CONFLICTS_FILE).write_text(json.dumps(conflicts, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -56,7 +56,8 @@ def markdown(payload: dict[str, Any]) -> str:
     lines = [f"# Benchmark suite `{payload['suite']}`" + (" (quick)" if payload["quick"] else ""), "",
              f"Command: `{payload['command']}` — started {payload['started']}, took "
              f"{payload['seconds']:.0f} s wall" + (f", {payload['cpu_seconds']:.0f} CPU-s in its run processes"
-                                                  if payload.get("cpu_seconds") is not None else "") + ".", "", f"Machine: {machine_line(payload['machine'])}.", "",
+                                                  if payload.get("cpu_seconds") is not None else "") + ".", "",
+             f"Machine: {machine_line(payload['machine'])}.", "",
              *([f"Load average (1/5/15 min) at start {_load(payload['load_start'])}, at end "
                 f"{_load(payload.get('load_end'))}: the cores were shared, so times are upper bounds.", ""]
                if payload.get("load_start") else []),

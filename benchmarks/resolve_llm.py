@@ -44,8 +44,7 @@ from machine import describe, markdown  # noqa: E402
 from tablefuse.config import ResolveConfig  # noqa: E402
 from tablefuse.equivalence import canonical  # noqa: E402
 from tablefuse.frames import Membership, TupleTable  # noqa: E402
-from tablefuse.resolve import KnnResolver, make_resolver  # noqa: E402
-from tablefuse.resolve import long_cells  # noqa: E402
+from tablefuse.resolve import KnnResolver, long_cells, make_resolver  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 HOSPITAL = REPO.parent / "shared" / "data" / "hospital"

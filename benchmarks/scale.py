@@ -149,8 +149,7 @@ def encoder_quality(datasets: list[str], kinds: list[str], work: Path, k: int = 
     import numpy as np
 
     from benchmarks.datasets import DataUnavailable, load
-    from tablefuse.block import EmbeddingBlocker
-    from tablefuse.block import knn_pairs
+    from tablefuse.block import EmbeddingBlocker, knn_pairs
     from tablefuse.runtime.encoders import make_encoder
 
     work.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,6 @@ import io
 import json
 import random
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -29,7 +29,7 @@ ENTITY_COLUMNS = ("source", "source_row", "entity")
 VALUE_COLUMNS = ("entity", "attribute", "value")
 UNLABELLED = "__unlabelled__:"  # prefix of the singleton entity given to a tuple without truth
 
-_PAIRS = {"tid_a": pl.Int64, "tid_b": pl.Int64}
+_PAIRS = pl.Schema({"tid_a": pl.Int64, "tid_b": pl.Int64})
 
 
 def _frame(tuples: TupleTable | pl.DataFrame) -> pl.DataFrame:
@@ -163,8 +163,15 @@ def evaluate(result: RunResult, truth: Truth) -> dict[str, Any]:
     without ``values.csv``) and ``cells_equivalent`` (the same, counting a value equivalent to
     the truth under ``tablefuse.equivalence.canonical`` as right).
     """
-    from .metrics import (adjusted_rand_index, cell_accuracy, pair_completeness, pair_prf,
-                          reduction_ratio, set_pair_prf, set_similarity)
+    from .metrics import (
+        adjusted_rand_index,
+        cell_accuracy,
+        pair_completeness,
+        pair_prf,
+        reduction_ratio,
+        set_pair_prf,
+        set_similarity,
+    )
 
     tuples = result.tuples
     te = truth.tid_entities(tuples)

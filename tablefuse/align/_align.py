@@ -32,8 +32,8 @@ from ._by_header import match_by_header
 from ._decision import Decision
 from ._holistic import match_holistic
 from ._keys import detect_keys
-from ._score import DEFAULT_WEIGHTS, ScoreWeights
 from ._mapping import MAPPING_SCHEMA, MappedColumn, load_mapping, resolve_mapping
+from ._score import DEFAULT_WEIGHTS, ScoreWeights
 
 __all__ = ["align", "load_mapping"]
 

@@ -11,8 +11,8 @@
    confidence per column and the evidence behind it.
 
 Confidence of a column in a cluster blends its best and its mean score with the other members
-(as the linkage does); of a column left alone it is ``1 - `` the best linkage to any cluster it could have joined (a near miss is not a
-confident "no").
+(as the linkage does); of a column left alone it is ``1 - `` the best linkage to any cluster it
+could have joined (a near miss is not a confident "no").
 """
 from __future__ import annotations
 

@@ -19,8 +19,8 @@ Everything is deterministic: samples are chosen by hash order, not at random.
 from __future__ import annotations
 
 import re
-from hashlib import blake2b
 from dataclasses import dataclass, field
+from hashlib import blake2b
 
 import numpy as np
 import polars as pl

@@ -29,7 +29,6 @@ from ._match import similarity
 from ._profile import FORMAT_NAMES, ColumnProfile, sketch_overlap
 
 
-
 @dataclass(frozen=True)
 class ScoreWeights:
     """The scorer's constants (defaults chosen by ``benchmarks/align.py fit``)."""

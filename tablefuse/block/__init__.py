@@ -37,5 +37,5 @@ def make_blocker(config: BlockConfig, encoder: Any = None) -> Blocker:
     return cls.from_config(config)
 
 
-__all__ = ["BLOCKERS", "Blocker", "EmbeddingBlocker", "exact_knn", "ivf_knn", "knn_pairs", "QGramBlocker", "TokenBlocker", "UnionBlocker",
-           "make_blocker", "report"]
+__all__ = ["BLOCKERS", "Blocker", "EmbeddingBlocker", "exact_knn", "ivf_knn", "knn_pairs", "QGramBlocker",
+           "TokenBlocker", "UnionBlocker", "make_blocker", "report"]

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..config import TablefuseConfig, load_config
-from ..errors import (AlignmentError, ConfigError, InputError, StoreError, TablefuseError)
+from ..errors import AlignmentError, ConfigError, InputError, StoreError, TablefuseError
 from ._progress import RichProgress
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -50,7 +50,9 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     logging.getLogger("tablefuse").setLevel(level)
 
 
-def build_config(config_file: Optional[Path], settings: Optional[list[str]] = None, **overrides: dict) -> TablefuseConfig:
+def build_config(
+    config_file: Optional[Path], settings: Optional[list[str]] = None, **overrides: dict
+) -> TablefuseConfig:
     """The config file (if any), then ``--set section.option=value`` settings, then the named
     command-line options on top."""
     cfg = load_config(config_file) if config_file else TablefuseConfig()
@@ -65,8 +67,8 @@ def parse_settings(settings: list[str]) -> dict[str, dict]:
 
     A value is read as a TOML value (``true``, ``30``, ``0.5``, ``["a", "b"]``, ``"text"``), ``none``
     as None (an optional setting switched off), and otherwise kept as a plain string; an option may
-    be a dotted path into a sub-section (``judge.ssacl.epochs=3``); the config then checks its type, so a wrong one fails with
-    the option's name.
+    be a dotted path into a sub-section (``judge.ssacl.epochs=3``); the config then checks its type,
+    so a wrong one fails with the option's name.
     """
     import tomllib
 
@@ -90,23 +92,65 @@ def parse_settings(settings: list[str]) -> dict[str, dict]:
 
 @app.command()
 def integrate(
-    lake_dir: Path = typer.Argument(..., help="Folder of tables (CSV/TSV/any delimiter, Parquet, JSON, NDJSON), read recursively."),
-    db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="DuckDB file to write; a re-run replaces the latest run atomically."),
-    config: Optional[Path] = typer.Option(None, "--config", help="TOML or YAML config file with sections [ingest], [align], [block], [judge], [discover], [resolve]."),
-    settings: Optional[list[str]] = typer.Option(None, "--set", help="Any config option as section.option=value (a TOML value), e.g. --set block.cross_source_only=true; repeatable; named options below win."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Column mapping file (source column -> attribute); always overrides automatic alignment."),
-    skip_bad: Optional[bool] = typer.Option(None, "--skip-bad/--no-skip-bad", help="Skip bad files and rows (each recorded in the store) instead of stopping with exit code 2."),
-    exclude: Optional[list[str]] = typer.Option(None, "--exclude", help="Glob of lake files to leave out (relative path or file name, e.g. gt.csv); repeatable."),
+    lake_dir: Path = typer.Argument(
+        ...,
+        help="Folder of tables (CSV/TSV/any delimiter, Parquet, JSON, NDJSON), read recursively.",
+    ),
+    db: Path = typer.Option(
+        Path("tablefuse.duckdb"), "--db",
+        help="DuckDB file to write; a re-run replaces the latest run atomically.",
+    ),
+    config: Optional[Path] = typer.Option(
+        None, "--config",
+        help="TOML or YAML config file with sections [ingest], [align], [block], [judge], [discover], [resolve].",
+    ),
+    settings: Optional[list[str]] = typer.Option(
+        None, "--set",
+        help="Any config option as section.option=value (a TOML value), e.g. --set block.cross_source_only=true; "
+             "repeatable; named options below win.",
+    ),
+    mapping: Optional[Path] = typer.Option(
+        None, "--mapping",
+        help="Column mapping file (source column -> attribute); always overrides automatic alignment.",
+    ),
+    skip_bad: Optional[bool] = typer.Option(
+        None, "--skip-bad/--no-skip-bad",
+        help="Skip bad files and rows (each recorded in the store) instead of stopping with exit code 2.",
+    ),
+    exclude: Optional[list[str]] = typer.Option(
+        None, "--exclude",
+        help="Glob of lake files to leave out (relative path or file name, e.g. gt.csv); repeatable.",
+    ),
     block: Optional[str] = typer.Option(None, "--block", help="Blocking method (block.method)."),
-    judge: Optional[str] = typer.Option(None, "--judge", help="Pairwise judge (judge.method), e.g. ssacl or similarity."),
-    threshold: Optional[float] = typer.Option(None, "--threshold", help="Judge decision threshold in [0,1] (default: chosen without labels)."),
+    judge: Optional[str] = typer.Option(
+        None, "--judge",
+        help="Pairwise judge (judge.method), e.g. ssacl or similarity.",
+    ),
+    threshold: Optional[float] = typer.Option(
+        None, "--threshold",
+        help="Judge decision threshold in [0,1] (default: chosen without labels).",
+    ),
     discover: Optional[str] = typer.Option(None, "--discover", help="Set discovery method (discover.method)."),
-    unique_sources: Optional[str] = typer.Option(None, "--unique-sources", help="Source rule (discover.unique_sources): auto, judged, all (no source lists an entity twice), none, or a comma list of duplicate-free sources. Declared ones (all, a list) also limit the judge to one partner per such source (unique mapping)."),
+    unique_sources: Optional[str] = typer.Option(
+        None, "--unique-sources",
+        help="Source rule (discover.unique_sources): auto, judged, all (no source lists an entity twice), none, or a "
+             "comma list of duplicate-free sources. Declared ones (all, a list) also limit the judge to one partner "
+             "per such source (unique mapping).",
+    ),
     resolve: Optional[str] = typer.Option(None, "--resolve", help="Conflict resolver (resolve.method)."),
     engine: Optional[str] = typer.Option(None, "--engine", help="Where the heavy stages run: local (default) or ray."),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (with --engine ray); none: a local cluster on 127.0.0.1."),
-    encoder: Optional[str] = typer.Option(None, "--encoder", help="Text encoder: auto (by lake size and device), minilm, minilm-int8 or static."),
-    truth: Optional[Path] = typer.Option(None, "--truth", help="Ground-truth folder (entities.csv, values.csv): print how well the run did."),
+    ray_address: Optional[str] = typer.Option(
+        None, "--ray-address",
+        help="Ray cluster address (with --engine ray); none: a local cluster on 127.0.0.1.",
+    ),
+    encoder: Optional[str] = typer.Option(
+        None, "--encoder",
+        help="Text encoder: auto (by lake size and device), minilm, minilm-int8 or static.",
+    ),
+    truth: Optional[Path] = typer.Option(
+        None, "--truth",
+        help="Ground-truth folder (entities.csv, values.csv): print how well the run did.",
+    ),
     profile: bool = typer.Option(False, "--profile", help="Print time and peak memory of every stage."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details and show tracebacks."),
@@ -215,7 +259,10 @@ def _flatten(d: dict, prefix: str = "") -> list[tuple[str, object]]:
 @app.command()
 def export(
     db: Path = typer.Option(..., "--db", help="tablefuse DuckDB store."),
-    table: str = typer.Option("integrated", "--table", help="Store table to export (integrated, tuples, pairs, membership, conflicts, ...)."),
+    table: str = typer.Option(
+        "integrated", "--table",
+        help="Store table to export (integrated, tuples, pairs, membership, conflicts, ...).",
+    ),
     fmt: str = typer.Option("csv", "--format", help="csv or parquet."),
     out: Path = typer.Option(..., "--out", help="Output file."),
 ) -> None:
@@ -279,10 +326,22 @@ def ui(
 
 @app.command("block")
 def block_cmd(
-    db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="tablefuse DuckDB store (its tuples are blocked again)."),
-    config: Optional[Path] = typer.Option(None, "--config", help="Config file; its [block] section picks the blockers."),
-    method: Optional[str] = typer.Option(None, "--method", help="Blocking method (block.method): token, qgram, embedding, union."),
-    settings: Optional[list[str]] = typer.Option(None, "--set", help="Any config option as section.option=value, e.g. --set block.top_k=30; repeatable."),
+    db: Path = typer.Option(
+        Path("tablefuse.duckdb"), "--db",
+        help="tablefuse DuckDB store (its tuples are blocked again).",
+    ),
+    config: Optional[Path] = typer.Option(
+        None, "--config",
+        help="Config file; its [block] section picks the blockers.",
+    ),
+    method: Optional[str] = typer.Option(
+        None, "--method",
+        help="Blocking method (block.method): token, qgram, embedding, union.",
+    ),
+    settings: Optional[list[str]] = typer.Option(
+        None, "--set",
+        help="Any config option as section.option=value, e.g. --set block.top_k=30; repeatable.",
+    ),
     truth: Optional[Path] = typer.Option(None, "--truth", help="Ground-truth folder: also report pair completeness."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
@@ -310,11 +369,18 @@ def block_cmd(
 
 @app.command("judge")
 def judge_cmd(
-    db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="tablefuse DuckDB store whose trained judge (DB.judge/) re-scores the stored candidate pairs."),
-    threshold: Optional[float] = typer.Option(None, "--threshold", help="Decision threshold to try instead of the one chosen at training time."),
+    db: Path = typer.Option(
+        Path("tablefuse.duckdb"), "--db",
+        help="tablefuse DuckDB store whose trained judge (DB.judge/) re-scores the stored candidate pairs.",
+    ),
+    threshold: Optional[float] = typer.Option(
+        None, "--threshold",
+        help="Decision threshold to try instead of the one chosen at training time.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Re-score the stored candidate pairs with the run's saved judge (no retraining) and compare with the stored decisions."""
+    """Re-score the stored candidate pairs with the run's saved judge (no retraining) and compare with the
+    stored decisions."""
     console = _console()
     try:
         from ..pipeline import Pipeline, judge_dir

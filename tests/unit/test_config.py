@@ -13,8 +13,10 @@ def test_round_trip_through_dict_is_identity():
 
 
 def test_toml_and_yaml_files_load_the_same_config(tmp_path):
-    (tmp_path / "c.toml").write_text('[ingest]\nskip_bad = true\nnull_tokens = ["", "n.a."]\n[judge]\nthreshold = 0.7\n')
-    (tmp_path / "c.yaml").write_text("ingest:\n  skip_bad: true\n  null_tokens: ['', 'n.a.']\njudge:\n  threshold: 0.7\n")
+    (tmp_path / "c.toml").write_text('[ingest]\nskip_bad = true\nnull_tokens = ["", "n.a."]\n'
+                                     '[judge]\nthreshold = 0.7\n')
+    (tmp_path / "c.yaml").write_text("ingest:\n  skip_bad: true\n  null_tokens: ['', 'n.a.']\n"
+                                     "judge:\n  threshold: 0.7\n")
     a, b = load_config(tmp_path / "c.toml"), load_config(tmp_path / "c.yaml")
     assert a == b
     assert a.ingest.null_tokens == ("", "n.a.")
@@ -73,7 +75,8 @@ def test_ssacl_options_live_in_their_own_section(tmp_path):
     nested.write_text("[judge]\nmethod = 'ssacl'\n[judge.ssacl]\nepochs = 4\naugment = ['typo']\n")
     flat = tmp_path / "flat.toml"
     flat.write_text("[judge]\nssacl_epochs = 4\nssacl_augment = ['typo']\n")
-    with pytest.warns(DeprecationWarning, match=r"judge.ssacl_(epochs|augment) is deprecated: use judge.ssacl.(epochs|augment)"):
+    with pytest.warns(DeprecationWarning,
+                      match=r"judge.ssacl_(epochs|augment) is deprecated: use judge.ssacl.(epochs|augment)"):
         old = load_config(flat)
     assert load_config(nested) == old
     assert old.judge.ssacl.epochs == 4 and old.judge.ssacl.augment == ("typo",)
@@ -81,7 +84,8 @@ def test_ssacl_options_live_in_their_own_section(tmp_path):
     assert old.to_dict()["judge"]["ssacl"]["epochs"] == 4  # written back in the new shape
 
 
-@pytest.mark.parametrize("content", [b"\x00\x01\x02binary\xff", "[judge]\nthreshold = 0.5  # caf\xe9\n".encode("latin-1")])
+@pytest.mark.parametrize("content", [b"\x00\x01\x02binary\xff",
+                                     "[judge]\nthreshold = 0.5  # caf\xe9\n".encode("latin-1")])
 def test_binary_or_non_utf8_config_files_are_config_errors(tmp_path, content):
     path = tmp_path / "c.toml"
     path.write_bytes(content)

@@ -7,8 +7,8 @@ import polars as pl
 import streamlit as st
 
 from tablefuse import store
-from tablefuse.pipeline import read_table
 from tablefuse.errors import TablefuseError
+from tablefuse.pipeline import read_table
 
 from ..settings import AppSettings, Session
 

@@ -47,7 +47,8 @@ def test_mapping_formats_load_the_same(tmp_path: Path, fmt: str) -> None:
         path = _write(tmp_path, "m.json", json.dumps(
             [{"source": s, "source_column": c, "attribute": a} for s, c, a in entries]))
     else:
-        path = _write(tmp_path, "m.csv", "source,source_column,attribute\n*,tel,contact\n*,rowno,_key\nrest2.csv,nm,name\n")
+        path = _write(tmp_path, "m.csv",
+                      "source,source_column,attribute\n*,tel,contact\n*,rowno,_key\nrest2.csv,nm,name\n")
     frame = load_mapping(path)
     assert frame.columns == ["source", "source_column", "attribute"]
     assert frame.rows() == entries

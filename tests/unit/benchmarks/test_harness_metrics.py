@@ -7,8 +7,7 @@ import polars as pl
 import pytest
 
 from benchmarks.harness import attribute_map, conflict_accuracy, golden_in_truth_terms, score, usable_methods
-from tablefuse.frames import (Alignment, CandidatePairs, Lake, Membership, Resolution, RunResult,
-                              ScoredPairs, TupleTable)
+from tablefuse.frames import Alignment, CandidatePairs, Lake, Membership, Resolution, RunResult, ScoredPairs, TupleTable
 
 
 def _run(golden: pl.DataFrame, alignment: pl.DataFrame | None = None) -> RunResult:

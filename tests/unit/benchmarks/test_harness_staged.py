@@ -2,8 +2,6 @@
 benchmark-only baseline judge: the shared path must give what the pipeline gives."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
 
@@ -120,7 +118,8 @@ def test_a_benchmark_run_applies_the_same_cross_stage_rules_as_integrate(bench, 
         runs.close()
     db = tmp_path / "run.duckdb"
     res = CliRunner().invoke(app, ["integrate", str(bench.lake_dir), "--db", str(db), "-q",
-                                   "--judge", "similarity", "--threshold", "0.3", "--set", "block.cross_source_only=true",
+                                   "--judge", "similarity", "--threshold", "0.3",
+                                   "--set", "block.cross_source_only=true",
                                    "--set", "block.blockers=['token']", "--set", "align.method='header'",
                                    "--resolve", "vote"])
     assert res.exit_code == 0, res.output

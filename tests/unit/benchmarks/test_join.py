@@ -12,6 +12,7 @@ from tablefuse.truth import load_truth
 
 from join_seed import seed_table as _seed
 
+
 def _read_lake(bench) -> dict[tuple[str, int, str], str | None]:
     """(source, source_row, attribute) → lake cell, headers mapped back through columns.csv."""
     cols = pl.read_csv(bench.truth_dir / "columns.csv", infer_schema=False)

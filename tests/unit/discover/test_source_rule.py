@@ -6,12 +6,13 @@ import random
 import polars as pl
 import pytest
 
-from discover_helpers import clique, scored_of, sets_of, tuples_of
 from tablefuse.config import BlockConfig, DiscoverConfig, TablefuseConfig
 from tablefuse.discover import DISCOVERERS, make_discoverer
 from tablefuse.errors import ConfigError
 from tablefuse.frames import ScoredPairs, TupleTable
 from tablefuse.pipeline.policy import discover_config
+
+from discover_helpers import clique, scored_of, sets_of, tuples_of
 
 
 def lake(sources: dict[int, str]) -> TupleTable:
@@ -116,5 +117,6 @@ def test_config_files_and_clean_clean_blocking_reach_the_rule() -> None:
     assert discover_config(TablefuseConfig()).unique_sources == "auto"
     clean_clean = TablefuseConfig(block=BlockConfig(cross_source_only=True))
     assert discover_config(clean_clean).unique_sources == "all"  # blocking was told no source has duplicates
-    explicit = TablefuseConfig(block=BlockConfig(cross_source_only=True), discover=DiscoverConfig(unique_sources="none"))
+    explicit = TablefuseConfig(block=BlockConfig(cross_source_only=True),
+                               discover=DiscoverConfig(unique_sources="none"))
     assert discover_config(explicit).unique_sources == "none"

@@ -7,8 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tablefuse.frames import (Alignment, CandidatePairs, Lake, Membership, Resolution, RunResult,
-                              ScoredPairs, TupleTable)
+from tablefuse.frames import Alignment, CandidatePairs, Lake, Membership, Resolution, RunResult, ScoredPairs, TupleTable
 from tablefuse.truth import Truth, evaluate
 
 # tids 0..5; tid 5 (c.csv, 0) has no truth row; truth row (b.csv, 9) has no tuple.
