@@ -89,14 +89,17 @@ def build_config(choices: RunChoices, mapping_file: Path | None = None) -> Table
         resolve[endpoint] = choices.llm_endpoint.strip()
     if model and choices.llm_model:
         resolve[model] = choices.llm_model.strip()
-    return cfg.with_overrides(
-        ingest={"skip_bad": choices.skip_bad},
-        align={"mapping_file": str(mapping_file) if mapping_file and mapping_file.is_file() else None},
-        block={"method": choices.block},
-        judge={"method": choices.judge, "threshold": choices.threshold},
-        discover={"method": choices.discover, "unique_sources": "all" if choices.duplicate_free else None},
-        resolve=resolve,
-    )
+    form = {
+        "ingest": {"skip_bad": choices.skip_bad},
+        "align": {"mapping_file": str(mapping_file) if mapping_file and mapping_file.is_file() else None},
+        "block": {"method": choices.block},
+        "judge": {"method": choices.judge, "threshold": choices.threshold},
+        "discover": {"method": choices.discover, "unique_sources": "all" if choices.duplicate_free else None},
+        "resolve": resolve,
+    }
+    # a field the form leaves empty (None) keeps what the advanced TOML or the default says
+    return cfg.with_overrides(**{section: {k: v for k, v in values.items() if v is not None}
+                                 for section, values in form.items()})
 
 
 @dataclass(frozen=True)

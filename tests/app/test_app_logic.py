@@ -121,7 +121,7 @@ def test_callback_progress_reports_every_stage_in_order(tiny_lake: Path, tmp_pat
     assert [e.stage for e in done] == list(integrate.STAGES)
     fractions = [e.fraction for e in events]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert all(e.seconds is not None and e.seconds >= 0 for e in done)
+    assert done and all(e.seconds is not None and e.seconds >= 0 for e in done)
 
 
 def test_callback_progress_steps_within_a_stage() -> None:
@@ -188,7 +188,7 @@ def test_graph_layout_is_deterministic_and_spec_is_vega_lite() -> None:
     assert [n["tid"] for n in nodes] == [0, 1, 2] and len(edges) == 3
     assert (nodes, edges) == explore.graph_layout([2, 1, 0], p)
     pos = {n["tid"]: (n["x"], n["y"]) for n in nodes}
-    assert all((e["x"], e["y"]) == pos[e["tid_a"]] and (e["x2"], e["y2"]) == pos[e["tid_b"]]
+    assert edges and all((e["x"], e["y"]) == pos[e["tid_a"]] and (e["x2"], e["y2"]) == pos[e["tid_b"]]
                for e in edges)
     spec = explore.graph_spec(nodes, edges, {0: "a.csv"})
     json.dumps(spec)

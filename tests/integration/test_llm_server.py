@@ -137,4 +137,4 @@ def test_llm_server_end_to_end(server, tmp_path: Path) -> None:  # type: ignore[
     integrate(lake, cold, db_path=db3)
     rows3 = _conflicts(db3)
     assert len(rows3) == len(rows)
-    assert all(r["reason"].startswith("evidence fallback (endpoint down") for r in rows3)
+    assert rows3 and all(r["reason"].startswith("evidence fallback (endpoint down") for r in rows3)

@@ -52,7 +52,7 @@ def test_synonyms_and_fuzzy_headers_meet(table, lake, left: str, right: str) -> 
     assert _attr(a, "b.csv", right) == _attr(a, "a.csv", left)
     assert _method(a, "b.csv", right) in ("fuzzy", "exact")
     conf = a.frame["confidence"].to_list()
-    assert all(0.85 <= c <= 1.0 for c in conf)
+    assert conf and all(0.85 <= c <= 1.0 for c in conf)
 
 
 @pytest.mark.parametrize(("left", "right"), [

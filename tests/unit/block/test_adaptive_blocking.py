@@ -37,7 +37,7 @@ def test_shared_neighbours_recover_a_large_group_that_top_k_misses():
     # singletons gain nothing: their pairs are the same with and without completion
     single = {p for p in full if p[1] >= 60}
     assert single == {p for p in plain if p[1] >= 60}
-    assert all(p[0] >= 60 and (p[0] - 60) // 2 == (p[1] - 60) // 2 for p in single)
+    assert single and all(p[0] >= 60 and (p[0] - 60) // 2 == (p[1] - 60) // 2 for p in single)
 
 
 def test_shared_neighbour_completion_is_skipped_over_its_budget():

@@ -50,7 +50,7 @@ def test_embedding_blocker_skips_empty_tuples_and_respects_sources():
     assert "" not in enc.seen and len(enc.seen) == 4  # the all-null tuple is not encoded
     # x1 <-> x2 are mutual nearest, y1's nearest is x2; y2 (orthogonal) adds one arbitrary pair
     assert {(0, 1), (1, 2)} <= pairs_of(cand.frame) and cand.frame.height <= 3
-    assert all(4 not in pair for pair in pairs_of(cand.frame))
+    assert cand.frame.height and all(4 not in pair for pair in pairs_of(cand.frame))
     cross = EmbeddingBlocker(knn=1, cross_source_only=True, encoder=enc).candidates(tuples)
     src = dict(zip(tuples.frame["tid"].to_list(), tuples.frame["source"].to_list()))
     assert cross.frame.height and all(src[a] != src[b] for a, b in pairs_of(cross.frame))
@@ -63,7 +63,7 @@ def test_min_similarity_drops_weak_neighbours():
     loose = EmbeddingBlocker(knn=3, encoder=enc).candidates(tuples).frame
     strict = EmbeddingBlocker(knn=3, min_similarity=0.8, encoder=enc).candidates(tuples).frame
     assert pairs_of(strict) < pairs_of(loose)
-    assert all(3 not in pair for pair in pairs_of(strict))  # y2 is orthogonal to everything
+    assert pairs_of(strict) and all(3 not in pair for pair in pairs_of(strict))  # y2 is orthogonal to everything
 
 
 def test_make_blocker_passes_a_shared_encoder():

@@ -140,7 +140,7 @@ def test_clique_guard_falls_back_to_leiden_with_a_note() -> None:
     guarded = MaximalCliques(max_clique_component=9).fit_predict(tuples_of(list(range(1, 11))), scored)
     assert sets_of(guarded.frame) == {frozenset(range(1, 6)), frozenset(range(6, 11))}
     assert guarded.notes is not None and guarded.notes["set_id"].to_list() == [0, 1]
-    assert all("exceeds max_clique_component 9" in n and "leiden" in n for n in guarded.notes["note"])
+    assert guarded.notes.height and all("exceeds max_clique_component 9" in n and "leiden" in n for n in guarded.notes["note"])
     with pytest.raises(ConfigError, match="max_clique_component"):
         MaximalCliques(max_clique_component=2).fit_predict(tuples_of([1, 2]), scored_of([]))
 
@@ -241,7 +241,7 @@ def test_post_check_repartitions_a_large_set_by_leiden(monkeypatch: pytest.Monke
     m = run("components", tuples_of(list(range(1, 11))), scored, split_below=0.1, postcheck="always", split_rule="always")
     assert sets_of(m.frame) == {frozenset(range(1, 6)), frozenset(range(6, 11))}
     assert m.notes is not None and m.notes["set_id"].to_list() == [0, 1]
-    assert all("re-partitioned by leiden (CPM, resolution 0.2) into 2 sets" in n for n in m.notes["note"])
+    assert m.notes.height and all("re-partitioned by leiden (CPM, resolution 0.2) into 2 sets" in n for n in m.notes["note"])
 
 
 def test_default_resolution_follows_the_judge_threshold() -> None:

@@ -54,8 +54,9 @@ def test_pipeline_reuses_the_store_cache(tmp_path):
     from tablefuse.pipeline import Pipeline
     from tests.conftest import EXAMPLE_LAKE
 
+    # the cache is the encoder's: the string-similarity judge keeps this from training SSACL twice
     cfg = TablefuseConfig().with_overrides(block={"method": "embedding"}, align={"method": "header"},
-                                           engine={"encoder": "minilm"})
+                                           engine={"encoder": "minilm"}, judge={"method": "similarity"})
     db = tmp_path / "s.duckdb"
 
     def cached() -> dict[str, int]:

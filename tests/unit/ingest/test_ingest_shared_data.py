@@ -26,7 +26,7 @@ def test_ccer_row_counts_and_delimiters(folder: str, expected: dict[str, int],
     assert {t.source: t.frame.height for t in lake.tables} == expected
     assert {t.delimiter for t in lake.tables} == {delimiter}
     assert lake.issues == ()
-    assert all(t.rows_skipped == 0 for t in lake.tables)
+    assert lake.tables and all(t.rows_skipped == 0 for t in lake.tables)
 
 
 def test_d4_quoted_field_holds_the_delimiter() -> None:

@@ -75,7 +75,7 @@ def _csv_rows(delimiter: str, encoding: str) -> Callable[[Path], int]:
 
 def _ndjson_rows(path: Path) -> int:
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert all(isinstance(json.loads(line), dict) for line in lines)
+    assert lines and all(isinstance(json.loads(line), dict) for line in lines)
     return len(lines)
 
 
