@@ -27,13 +27,15 @@ class EndpointDown(LLMError):
 
 
 class ChatBackend(Protocol):
-    name: str  # model identity, part of every cache key
+    @property
+    def name(self) -> str: ...  # model identity, part of every cache key
 
     def complete(self, messages: Sequence[Message], max_tokens: int) -> str: ...
 
 
 class Scorer(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def score(self, messages: Sequence[Message], answers: Sequence[str]) -> list[tuple[float, int]]: ...
 

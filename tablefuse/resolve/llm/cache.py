@@ -42,8 +42,9 @@ class ResponseCache:
 
         try:
             with duckdb.connect(str(self.path), read_only=True) as con:
-                if not con.execute("SELECT count(*) FROM information_schema.tables "
-                                   "WHERE table_name = ?", [TABLE]).fetchone()[0]:
+                row = con.execute("SELECT count(*) FROM information_schema.tables "
+                                  "WHERE table_name = ?", [TABLE]).fetchone()
+                if not row or not row[0]:
                     return found
                 rows = con.execute(f"SELECT key, response FROM {TABLE} WHERE key IN "
                                    "(SELECT unnest(?::VARCHAR[]))", [missing]).fetchall()

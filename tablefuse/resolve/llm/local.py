@@ -64,7 +64,7 @@ def convert_gguf(gguf: Path, out: Path) -> Path:
         tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         # the weights are plain float32 now; drop the GGUF marker so the folder can be saved
-        model.hf_quantizer = None
+        model.hf_quantizer = None  # type: ignore[assignment]
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
         tok.save_pretrained(str(tmp))
@@ -125,7 +125,7 @@ class LocalChatModel:
             torch.set_num_threads(self.threads)
         try:
             self._tok = AutoTokenizer.from_pretrained(str(self.model_dir))
-            self._model = AutoModelForCausalLM.from_pretrained(str(self.model_dir)).to(self.device).eval()
+            self._model = AutoModelForCausalLM.from_pretrained(str(self.model_dir)).to(self.device).eval()  # type: ignore[arg-type]
         except (OSError, ValueError) as exc:
             raise ModelError(f"local model {self.model_dir} cannot be loaded: {exc}") from exc
 

@@ -74,7 +74,8 @@ def _fallback_chooser(name: str, config: ResolveConfig | None) -> Chooser:
         raise ConfigError(f"resolve.llm_fallback {name!r} must be one of "
                           f"{sorted(set(RESOLVERS) - {'llm', 'local'})}")
     cfg = replace(config or ResolveConfig(), method=name)
-    return RESOLVERS[name].from_config(cfg)  # type: ignore[no-any-return]
+    factory: Any = RESOLVERS[name]
+    return factory.from_config(cfg)
 
 
 class LLMResolver:
@@ -145,7 +146,7 @@ class LLMResolver:
         cache.flush()
         out: list[Choice] = []
         why_fallback: Counter[str] = Counter()
-        for cell, ctx, fb, got in zip(conflicts, contexts, fallback, answers):
+        for _cell, _ctx, fb, got in zip(conflicts, contexts, fallback, answers):
             if isinstance(got, Choice):
                 out.append(got)
                 continue
