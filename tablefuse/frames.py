@@ -230,5 +230,6 @@ class RunResult:
             "sets": self.n_sets,
             "multi_tuple_sets": int((self.membership.frame.group_by("set_id").len()["len"] > 1).sum()),
             "conflicts": self.resolution.conflicts.height,
+            "judge_threshold": self.scored.threshold,
             "seconds": round(sum(s.seconds for s in self.stages), 3),
         }

@@ -49,8 +49,10 @@ def _now() -> str:
 
 
 def _key(*parts: Any) -> str:
-    return json.dumps([p if isinstance(p, str) else asdict(p) if is_dataclass(p) else p for p in parts],
-                      sort_keys=True, default=str)
+    def plain(p: Any) -> Any:  # a dataclass instance (a config section) as its fields
+        return asdict(p) if is_dataclass(p) and not isinstance(p, type) else p
+
+    return json.dumps([plain(p) for p in parts], sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)
@@ -282,7 +284,9 @@ class Pipeline:
         """Run every step whose output is missing (all of them on a new pipeline; after ``branch``,
         the ones the configurations do not share) and return the result, without storing it."""
         if self.lake is None:
-            self.ingest(self._need(lake_dir if lake_dir is not None else self.lake_dir, "a lake folder", "ingest"))
+            if lake_dir is None:
+                lake_dir = self._need(self.lake_dir, "a lake folder", "ingest")
+            self.ingest(lake_dir)
         if self.tuples is None:
             self.align()
         if self.candidates is None:
@@ -364,7 +368,11 @@ class Pipeline:
         p.tuples = TupleTable(frame, tuple(c for c in frame.columns if c not in TUPLE_META))
         p.candidates = CandidatePairs(read_table(db_path, "candidates"))
         pairs = read_table(db_path, "pairs")
-        p.scored = ScoredPairs(pairs, float("nan"), {})
+        threshold = json.loads(runs["summary"][0] or "{}").get("judge_threshold")
+        if threshold is None:  # written before the threshold was recorded: the lowest integrable score
+            integrable = pairs.filter(pl.col("integrable"))["score"].to_list()
+            threshold = min(integrable) if integrable else 1.0
+        p.scored = ScoredPairs(pairs, float(threshold), {})
         p.membership = Membership(read_table(db_path, "membership", raw=True))
         folder = policy.judge_dir(db_path)
         if folder.is_dir():
