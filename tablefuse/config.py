@@ -466,7 +466,7 @@ def _from_plain(cls: type, data: Any, where: str) -> Any:
 
 
 def _coerce(tp: Any, value: Any, where: str) -> Any:
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _from_plain(tp, value, where)
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)

@@ -41,7 +41,7 @@ def cluster_columns(margins: np.ndarray, sources: Sequence[int], initial: Sequen
     fixed: list[str | None] = []
     for c, mem in enumerate(members):
         src[c, [sources[i] for i in mem]] = True
-        given = {names[i] for i in mem if names is not None and names[i] is not None}
+        given = {nm for nm in (names[i] for i in mem) if nm is not None} if names is not None else set()
         fixed.append(min(given) if given else None)
     m = np.where(np.equal.outer(np.asarray(sources), np.asarray(sources)), 0.0, margins)
     # summed margins between clusters and their sizes: linkage = sum / (|A| |B|)

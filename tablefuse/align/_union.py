@@ -63,10 +63,13 @@ def _table_part(table: SourceTable, rows: list[tuple[str, str | None, str]], att
     if ghost:
         raise AlignmentError(f"{table.source}: the alignment names columns {ghost} the table lacks")
     keys = [c for c, _, role in rows if role == "key"]
-    feeds = [(c, a) for c, a, role in rows if role == "attribute"]
-    for c, a in feeds:
+    feeds: list[tuple[str, str]] = []
+    for c, a, role in rows:
+        if role != "attribute":
+            continue
         if a is None or a not in attributes or a in TUPLE_META:
             raise AlignmentError(f"{table.source}: column {c!r} feeds an unknown attribute {a!r}")
+        feeds.append((c, a))
     f = table.frame
     if keys:
         key = pl.concat_str([pl.col(k).fill_null("") for k in keys], separator=KEY_SEPARATOR)

@@ -123,15 +123,15 @@ def key_pairs(keys: pl.DataFrame, sources: pl.DataFrame, pairing: KeyPairing
                                      count(*) FILTER (WHERE size > {int(pairing.max_block_size)}) AS oversized
                               FROM blocks""").fetchall()[0]
         stats.update(keys=int(summary[0]), blocks=int(summary[1]), oversized_blocks=int(summary[2]))
-        top = int(pairing.report_blocks)
+        n_report = int(pairing.report_blocks)
         stats["oversized_largest"] = [
             {"key": k, "size": int(s)} for k, s in con.sql(
                 f"SELECT key, size FROM blocks WHERE size > {int(pairing.max_block_size)} "
-                f"ORDER BY size DESC, key LIMIT {top}").fetchall()]
+                f"ORDER BY size DESC, key LIMIT {n_report}").fetchall()]
         stats["largest_blocks"] = [
             {"key": k, "size": int(s)} for k, s in con.sql(
                 f"SELECT key, size FROM blocks WHERE size <= {int(pairing.max_block_size)} AND size >= 2 "
-                f"ORDER BY size DESC, key LIMIT {top}").fetchall()]
+                f"ORDER BY size DESC, key LIMIT {n_report}").fetchall()]
         if stats["oversized_blocks"]:
             log.info("blocking skipped %d oversized blocks (largest %s)", stats["oversized_blocks"],
                      stats["oversized_largest"][:3])

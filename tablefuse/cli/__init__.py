@@ -8,7 +8,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import typer
 from rich.console import Console
@@ -269,11 +269,13 @@ def export(
     """Write one store table to a CSV or Parquet file."""
     console = _console()
     try:
-        if fmt not in ("csv", "parquet"):
+        formats: dict[str, Literal["csv", "parquet"]] = {"csv": "csv", "parquet": "parquet"}
+        kind = formats.get(fmt)
+        if kind is None:
             raise ConfigError(f"--format must be csv or parquet, not {fmt!r}")
         from ..pipeline import export_table
 
-        n = export_table(db, table, fmt, out)
+        n = export_table(db, table, kind, out)
     except Exception as exc:  # noqa: BLE001
         _fail(console, exc)
         return
@@ -355,6 +357,7 @@ def block_cmd(
         with Pipeline.from_store(db, config=cfg) as pipeline:
             candidates = pipeline.block()
         tuples = pipeline.tuples
+        assert tuples is not None  # block() ran on them
         gold = None
         if truth is not None:
             from ..truth import load_truth
@@ -395,13 +398,14 @@ def judge_cmd(
             scored = pipeline.judge(fit=False)
         stored = read_table(db, "pairs").rename({"score": "stored_score", "integrable": "stored_integrable"})
         both = scored.frame.join(stored, on=["tid_a", "tid_b"], how="left")
+        max_diff = (both["score"] - both["stored_score"]).abs().max()  # a float, or None without pairs
         summary = {
             "pairs": scored.frame.height,
             "threshold": scored.threshold,
             "integrable": int(scored.frame["integrable"].sum()),
             "stored_integrable": int(both["stored_integrable"].sum() or 0),
             "decisions_changed": int((both["integrable"] != both["stored_integrable"]).sum() or 0),
-            "max_score_difference": float((both["score"] - both["stored_score"]).abs().max() or 0.0),
+            "max_score_difference": float(max_diff) if isinstance(max_diff, (int, float)) else 0.0,
         }
     except Exception as exc:  # noqa: BLE001
         _fail(console, exc)
@@ -445,4 +449,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -126,6 +126,7 @@ class _SetSplitter:
                 part[nodes] = n_parts
                 n_parts += 1
                 continue
+            assert cut is not None  # conf is left non-empty only by the break, after a cut
             sub = np.zeros(nodes.size, dtype=np.int64)
             sub[np.asarray(cut.partition[1] if t in set(cut.partition[1]) else cut.partition[0], dtype=np.int64)] = 1
             text = (f"split: tids {int(tids[nodes[s]])} and {int(tids[nodes[t]])} were judged different "

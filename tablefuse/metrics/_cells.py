@@ -73,9 +73,9 @@ def cell_accuracy(golden: pl.DataFrame, membership: pl.DataFrame, tid_entities: 
     if normalise is None:
         g, t = _default_normalise(pl.col("golden")), _default_normalise(pl.col("value"))
     else:  # a plain Python loop: map_elements would warn on every lambda
-        g = pl.Series([None if v is None else normalise(v) for v in judged["golden"]], dtype=pl.Utf8)
-        t = pl.Series([normalise(v) for v in judged["value"]], dtype=pl.Utf8)
-        g, t = pl.lit(g), pl.lit(t)
+        g_values = pl.Series([None if v is None else normalise(v) for v in judged["golden"]], dtype=pl.Utf8)
+        t_values = pl.Series([normalise(v) for v in judged["value"]], dtype=pl.Utf8)
+        g, t = pl.lit(g_values), pl.lit(t_values)
     judged = judged.with_columns((g.is_not_null() & (g == t)).fill_null(False).alias("ok"))
     per = (judged.group_by("attribute").agg(pl.col("ok").sum().alias("correct"), pl.len().alias("total"))
            .sort("attribute"))

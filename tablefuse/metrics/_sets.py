@@ -92,8 +92,9 @@ def _contingency(pred: pl.DataFrame, truth: pl.DataFrame) -> _Contingency:
     p_code = pl.col("p").rank("dense").cast(pl.Int64) - 1
     t_code = pl.col("t").rank("dense").cast(pl.Int64) - 1
     joined = joined.with_columns(p_code.alias("pc"), t_code.alias("tc"))
-    p_max = int(joined["pc"].max() or 0) + 1
-    t_max = int(joined["tc"].max() or 0) + 1
+    pc_max, tc_max = joined["pc"].max(), joined["tc"].max()  # Int64 columns: an int, or None when empty
+    p_max = (pc_max if isinstance(pc_max, int) else 0) + 1
+    t_max = (tc_max if isinstance(tc_max, int) else 0) + 1
     idx = pl.int_range(pl.len(), dtype=pl.Int64)
     joined = joined.with_columns(
         pl.when(pl.col("pc").is_null()).then(p_max + idx).otherwise(pl.col("pc")).alias("pc"),

@@ -61,7 +61,15 @@ class CachedEncoder:
     can be seeded from the store's ``embedding_cache`` and the new ones handed back to it.
     Subclasses set ``model_id`` and ``dim`` and encode the texts ``_missing`` returns."""
 
-    model_id: str
+    @property
+    def model_id(self) -> str:
+        """Key of this encoder's vectors in a persisted cache."""
+        raise NotImplementedError
+
+    @property
+    def dim(self) -> int:
+        """Length of the vectors."""
+        raise NotImplementedError
 
     def __init__(self) -> None:
         self._cache: dict[str, np.ndarray] = {}
@@ -129,8 +137,8 @@ class TextEncoder(CachedEncoder):
         self.max_length = max_length
         self.quantize = quantize
         self.engine = engine
-        self._model = None
-        self._tokenizer = None
+        self._model: Any = None  # a transformers model (or its int8-quantised torch module), loaded on first use
+        self._tokenizer: Any = None  # its transformers tokenizer
         self.device: str | None = None
         super().__init__()
 

@@ -13,12 +13,16 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ...errors import ModelError
 from ..device import default_model_dir
 from ._minilm import CachedEncoder, model_fingerprint
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 #: SIF smoothing of the Zipf token probability (model2vec's default)
 SIF_COEFFICIENT = 1e-4
@@ -96,7 +100,7 @@ class StaticEncoder(CachedEncoder):
         self.max_length = max_length
         self.max_tokens = max_tokens
         self._table: np.ndarray | None = None
-        self._tokenizer = None
+        self._tokenizer: Tokenizer | None = None
         super().__init__()
 
     @property
@@ -135,24 +139,29 @@ class StaticEncoder(CachedEncoder):
         self._tokenizer = tokenizer
         self._table = table
 
+    def _loaded(self) -> tuple[Tokenizer, np.ndarray]:
+        """The tokenizer and the token table, loaded on first use."""
+        self._load()
+        assert self._tokenizer is not None and self._table is not None  # _load sets both
+        return self._tokenizer, self._table
+
     @property
     def dim(self) -> int:
-        self._load()
-        return int(self._table.shape[1])
+        return int(self._loaded()[1].shape[1])
 
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of ``texts`` without the cache (vectorised: tokenise, gather, segment-mean)."""
-        self._load()
+        tokenizer, table = self._loaded()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        encs = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        encs = tokenizer.encode_batch(list(texts), add_special_tokens=False)
         lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
         ids = np.fromiter((i for e in encs for i in e.ids), dtype=np.int64, count=int(lengths.sum()))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         nonempty = lengths > 0
         if ids.size:
             starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[nonempty]
-            out[nonempty] = np.add.reduceat(self._table[ids], starts, axis=0)
+            out[nonempty] = np.add.reduceat(table[ids], starts, axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 

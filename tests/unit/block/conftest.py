@@ -4,9 +4,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from block_helpers import FIRST, LAST, STREET, make_tuples, typo
 
 from tablefuse.frames import TupleTable
+
+from block_helpers import FIRST, LAST, STREET, make_tuples, typo
 
 
 @pytest.fixture()

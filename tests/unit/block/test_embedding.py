@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import numpy as np
-import polars as pl
 import pytest
-from block_helpers import make_tuples, pairs_of
 
 from tablefuse.block import EmbeddingBlocker, TokenBlocker, make_blocker
 from tablefuse.block._embedding import knn_pairs
 from tablefuse.config import BlockConfig
 from tablefuse.errors import ModelError
+
+from block_helpers import make_tuples, pairs_of
 
 
 class FakeEncoder:

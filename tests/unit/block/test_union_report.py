@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from block_helpers import make_tuples, pairs_of
 
 from tablefuse.block import QGramBlocker, TokenBlocker, UnionBlocker, make_blocker, report
 from tablefuse.block._union import union_candidates
 from tablefuse.config import BlockConfig
 from tablefuse.frames import CandidatePairs
+
+from block_helpers import make_tuples, pairs_of
 
 
 def _cp(pairs: list[tuple[int, int]], name: str) -> CandidatePairs:

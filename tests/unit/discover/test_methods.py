@@ -7,11 +7,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from discover_helpers import clique, scored_of, sets_of, tuples_of
 from tablefuse.config import DiscoverConfig
 from tablefuse.discover import DISCOVERERS, MaximalCliques, make_discoverer
 from tablefuse.errors import ConfigError
 from tablefuse.frames import ScoredPairs, TupleTable
+
+from discover_helpers import clique, scored_of, sets_of, tuples_of
 
 METHODS = sorted(DISCOVERERS)
 COMMUNITY = [m for m in METHODS if m != "components"]
@@ -140,7 +141,8 @@ def test_clique_guard_falls_back_to_leiden_with_a_note() -> None:
     guarded = MaximalCliques(max_clique_component=9).fit_predict(tuples_of(list(range(1, 11))), scored)
     assert sets_of(guarded.frame) == {frozenset(range(1, 6)), frozenset(range(6, 11))}
     assert guarded.notes is not None and guarded.notes["set_id"].to_list() == [0, 1]
-    assert guarded.notes.height and all("exceeds max_clique_component 9" in n and "leiden" in n for n in guarded.notes["note"])
+    assert guarded.notes.height and all("exceeds max_clique_component 9" in n and "leiden" in n
+                                        for n in guarded.notes["note"])
     with pytest.raises(ConfigError, match="max_clique_component"):
         MaximalCliques(max_clique_component=2).fit_predict(tuples_of([1, 2]), scored_of([]))
 
@@ -152,7 +154,8 @@ def test_post_check_auto_runs_on_multi_source_lakes_only() -> None:
     two_sources = TupleTable(one_source.frame.with_columns(
         pl.Series("source", ["a.csv", "b.csv", "a.csv", "b.csv"])), one_source.attributes)
     # postcheck="auto": a dirty single-source lake keeps the set, a multi-source lake splits it
-    rule = {"split_rule": "always", "postcheck": "auto", "unique_sources": "none"}  # cut whatever the min cut weighs (the default rule weighs it)
+    # cut whatever the min cut weighs (the default rule weighs it)
+    rule = {"split_rule": "always", "postcheck": "auto", "unique_sources": "none"}
     assert sets_of(run("leiden", one_source, scored_of(pairs), **rule).frame) == {frozenset({1, 2, 3, 4})}
     assert sets_of(run("leiden", two_sources, scored_of(pairs), **rule).frame) == {
         frozenset({1, 2, 3}), frozenset({4})}
@@ -190,7 +193,8 @@ def test_post_check_splits_a_set_holding_a_clearly_different_pair() -> None:
     pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
     tuples = tuples_of([1, 2, 3, 4])
     assert sets_of(run("leiden", tuples, scored_of(pairs), split_below=None).frame) == {frozenset({1, 2, 3, 4})}
-    m = run("leiden", tuples, scored_of(pairs), split_below=0.1, postcheck="always", split_rule="always")  # default rule: "always"
+    # default rule: "always"
+    m = run("leiden", tuples, scored_of(pairs), split_below=0.1, postcheck="always", split_rule="always")
     assert sets_of(m.frame) == {frozenset({1, 2, 3}), frozenset({4})}
     assert m.notes is not None and m.notes["set_id"].to_list() == [0, 1]
     note = m.notes["note"][0]
@@ -201,23 +205,28 @@ def test_post_check_keeps_a_pair_the_integrable_judgements_outweigh() -> None:
     # rule "cheaper": parting 3 and 4 would overrule 1.6 of integrable score, more than the 0.98
     # it costs to overrule their own 0.02: one set, no note.
     pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
-    kept = run("leiden", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_below=0.1, split_rule="cheaper", postcheck="always")
+    kept = run("leiden", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_below=0.1, split_rule="cheaper",
+               postcheck="always")
     assert sets_of(kept.frame) == {frozenset({1, 2, 3, 4})} and kept.notes is None
     # 4 hangs on one 0.8 edge: overruling it (0.8) is cheaper than overruling 0.02 (0.98): cut
     pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (3, 4, 0.02)]
-    cut = run("components", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_below=0.1, split_rule="cheaper", postcheck="always")
+    cut = run("components", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_below=0.1, split_rule="cheaper",
+              postcheck="always")
     assert sets_of(cut.frame) == {frozenset({1, 2, 3}), frozenset({4})}
     assert cut.notes is not None and "tids 3 and 4" in cut.notes["note"][0]
     # the default ("always") cuts in both cases
     pairs = clique([1, 2, 3], 0.9) + [(1, 4, 0.8), (2, 4, 0.8), (3, 4, 0.02)]
-    assert len(sets_of(run("components", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_below=0.1, postcheck="always", split_rule="always").frame)) == 2
+    always = run("components", tuples_of([1, 2, 3, 4]), scored_of(pairs), split_below=0.1, postcheck="always",
+                 split_rule="always")
+    assert len(sets_of(always.frame)) == 2
 
 
 def test_post_check_splits_components_and_repeats_until_clean() -> None:
     # a chain of three cliques; the two ends are judged different and so are the middle and the end
     pairs = (clique([1, 2, 3], 0.9) + clique([4, 5, 6], 0.9) + clique([7, 8, 9], 0.9)
              + [(3, 4, 0.6), (6, 7, 0.6), (1, 9, 0.01), (5, 9, 0.05)])
-    m = run("components", tuples_of(list(range(1, 10))), scored_of(pairs), split_below=0.1, postcheck="always", split_rule="always")
+    m = run("components", tuples_of(list(range(1, 10))), scored_of(pairs), split_below=0.1, postcheck="always",
+            split_rule="always")
     assert sets_of(m.frame) == {frozenset({1, 2, 3, 4, 5, 6}), frozenset({7, 8, 9})} or \
         sets_of(m.frame) == {frozenset({1, 2, 3}), frozenset({4, 5, 6}), frozenset({7, 8, 9})}
     for a, b in ((1, 9), (5, 9)):
@@ -238,10 +247,12 @@ def test_post_check_repartitions_a_large_set_by_leiden(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(postcheck, "CUT_LIMIT", 4)  # the 10-tuple component counts as large
     scored = ScoredPairs(pl.concat([two_cliques_weak_bridge().frame, scored_of([(1, 10, 0.01)]).frame]), 0.5)
-    m = run("components", tuples_of(list(range(1, 11))), scored, split_below=0.1, postcheck="always", split_rule="always")
+    m = run("components", tuples_of(list(range(1, 11))), scored, split_below=0.1, postcheck="always",
+            split_rule="always")
     assert sets_of(m.frame) == {frozenset(range(1, 6)), frozenset(range(6, 11))}
     assert m.notes is not None and m.notes["set_id"].to_list() == [0, 1]
-    assert m.notes.height and all("re-partitioned by leiden (CPM, resolution 0.2) into 2 sets" in n for n in m.notes["note"])
+    assert m.notes.height and all("re-partitioned by leiden (CPM, resolution 0.2) into 2 sets" in n
+                                  for n in m.notes["note"])
 
 
 def test_default_resolution_follows_the_judge_threshold() -> None:
@@ -294,7 +305,8 @@ def test_pair_penalty_is_what_separates_a_weak_bridge() -> None:
     # without a charge on unjudged pairs the objective is components-like: the 0.55 bridge
     # gains 0.55 - 0.2 > 0 and merges the cliques; the default 0.02 x 24 unjudged pairs does not
     tuples = tuples_of(list(range(1, 11)))
-    assert sets_of(run("leiden", tuples, two_cliques_weak_bridge(), pair_penalty=0.0).frame) == {frozenset(range(1, 11))}
+    whole = run("leiden", tuples, two_cliques_weak_bridge(), pair_penalty=0.0)
+    assert sets_of(whole.frame) == {frozenset(range(1, 11))}
     assert len(sets_of(run("leiden", tuples, two_cliques_weak_bridge()).frame)) == 2
 
 

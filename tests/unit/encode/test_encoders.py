@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tablefuse.runtime.encoders import StaticEncoder, TextEncoder, choose_kind, make_encoder, model_fingerprint
 from tablefuse.errors import ConfigError
+from tablefuse.runtime.encoders import StaticEncoder, TextEncoder, choose_kind, make_encoder, model_fingerprint
 from tablefuse.store import load_embedding_cache, save_embedding_cache
 
 PAIRS = [  # (a, b): b is the same thing written differently
