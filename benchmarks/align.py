@@ -118,12 +118,12 @@ def cases(work: Path, groups: tuple[str, ...], quick: bool = False) -> list[Case
                         REPO / "examples" / "truth", gm))
     if "ccer" in groups:
         for name in CCER:
-            lake = _ccer_lake(name, work)
-            if lake is None:
+            ccer = _ccer_lake(name, work)
+            if ccer is None:
                 log.warning("ccer %s absent under %s: skipped", name, DATA)
                 continue
             gm = GOLD / f"ccer_{name}.yaml"
-            out.append(Case("ccer", name, lake, _gold_from_mapping(lake, gm), lake.root, None, gm))
+            out.append(Case("ccer", name, ccer, _gold_from_mapping(ccer, gm), ccer.root, None, gm))
     if "join" in groups:
         try:
             sys.path.insert(0, str(REPO / "benchmarks"))
@@ -221,9 +221,9 @@ def run(groups: tuple[str, ...], quick: bool, out: Path, e2e: bool) -> dict:
 def _review_quality(auto: pl.DataFrame, gold: pl.DataFrame) -> dict[str, int]:
     """How many wrongly placed columns the review flag catches (a column is wrong when its
     predicted attribute-mates differ from its gold mates)."""
-    def mates(frame: pl.DataFrame) -> dict[tuple[str, str], frozenset]:
+    def mates(frame: pl.DataFrame) -> dict[tuple[str, ...], frozenset]:  # (source, column) -> mates
         pairs = column_pairs(frame)
-        out: dict[tuple[str, str], set] = {}
+        out: dict[tuple[str, ...], set] = {}
         for x, y in pairs:
             out.setdefault(tuple(x.split("::", 1)), set()).add(y)
             out.setdefault(tuple(y.split("::", 1)), set()).add(x)

@@ -213,7 +213,12 @@ def generate(n: int, dup_rate: float = 0.2, seed: int = 0) -> tuple[TupleTable, 
     suffix = ["street", "avenue", "road", "lane", "drive", "court"]
     abbrev = {"street": "st", "avenue": "ave", "road": "rd", "lane": "ln", "drive": "dr", "court": "ct"}
     n_orig = int(n / (1 + dup_rate))
-    names, addrs, cities, phones, emails, src = [], [], [], [], [], []
+    names: list[str] = []
+    addrs: list[str | None] = []
+    cities: list[str | None] = []
+    phones: list[str | None] = []
+    emails: list[str | None] = []
+    src: list[str] = []
     for _ in range(n_orig):
         f, la = rng.choice(first), rng.choice(last)
         names.append(f"{f} {la}")
@@ -231,7 +236,9 @@ def generate(n: int, dup_rate: float = 0.2, seed: int = 0) -> tuple[TupleTable, 
         if rng.random() < 0.3:
             f = _typo(f, rng)
         name = f"{la}, {f}" if rng.random() < 0.3 else f"{f} {la}"
-        num, *rest = addrs[i].split(" ")
+        orig = addrs[i]
+        assert orig is not None  # the first n_orig rows are complete
+        num, *rest = orig.split(" ")
         sfx = rest[-1]
         addr = " ".join([num, *rest[:-1], abbrev[sfx] if rng.random() < 0.5 else sfx])
         if rng.random() < 0.2:
@@ -620,8 +627,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.cmd == "scale":
         rows = run_scale(args.sizes, {k: SCALE_CONFIGS[k] for k in args.configs})
         data = _load_json()
-        done = {(r["tuples"], r["name"]) for r in rows}
-        data["scale"] = [r for r in data.get("scale", []) if (r["tuples"], r.get("name")) not in done] + rows
+        done_runs = {(r["tuples"], r["name"]) for r in rows}
+        data["scale"] = [r for r in data.get("scale", []) if (r["tuples"], r.get("name")) not in done_runs] + rows
         data["scale"].sort(key=lambda r: (r["tuples"], r.get("name", "")))
     else:
         data = _load_json()

@@ -51,7 +51,7 @@ def available(kind: str = "ccer", name: str | None = None) -> bool:
 def _sniff(path: Path) -> str:
     header = path.open(encoding="utf-8", errors="replace").readline()
     counts = {d: header.count(d) for d in "|#%\t;,"}
-    return max(counts, key=counts.get)
+    return max(counts, key=lambda d: counts[d])
 
 
 def read_csv(path: Path) -> pl.DataFrame:

@@ -295,7 +295,7 @@ def run_synthetic(n: int, m: int, methods: tuple[str, ...], timeout: int) -> dic
                 "low_pairs": int((frame["score"] < 0.1).sum()), "true_sets": int(truth["entity"].n_unique()),
                 "generate_seconds": round(time.perf_counter() - t0, 1)}
         del frame, truth
-        results = []
+        results: list[dict[str, Any]] = []
         for method in methods:
             cmd = [sys.executable, __file__, "synthetic-one", str(folder), method]
             try:

@@ -281,12 +281,12 @@ def _plan(n: int, columns: list[str], keys: tuple[str, ...], spec: JoinSpec,
         if not any(c in cs for cs in cols):
             cols[rng.randrange(k)].append(c)
     plan = []
-    for r, cs in zip(rows, cols):
-        r = sorted(set(r))
-        rng.shuffle(r)
+    for row_ids, cs in zip(rows, cols):
+        ids = sorted(set(row_ids))
+        rng.shuffle(ids)
         cs = list(keys) + cs
         rng.shuffle(cs)
-        plan.append((r, cs))
+        plan.append((ids, cs))
     return plan
 
 

@@ -133,7 +133,8 @@ def _pairs_of(sets: list[tuple[int, ...]]) -> pl.DataFrame:
 def _match_set(partial: dict[str, str], table: pl.DataFrame, set_of: dict[int, int],
                sets: list[tuple[int, ...]]) -> tuple[int, ...]:
     """The set whose tuples agree with most values of the partial tuple (ties: the first)."""
-    best, best_score = (), 0
+    best: tuple[int, ...] = ()
+    best_score = 0
     attrs = [a for a in partial if a in table.columns]
     if not attrs:
         return ()

@@ -99,11 +99,11 @@ def run_splink(tuples: Any, truth: Path) -> dict[str, Any]:
         rules = [block_on(a) for a in selective or attrs[:1]]
         settings = SettingsCreator(link_type="dedupe_only", unique_id_column_name="tid",
                                    comparisons=[cl.JaroWinklerAtThresholds(a, [0.95, 0.88, 0.7]) for a in attrs],
-                                   blocking_rules_to_generate_predictions=rules)
+                                   blocking_rules_to_generate_predictions=list(rules))
         linker = Linker(sdf, settings, log_level=40)
         for recall in (0.7, 0.85, 1.0):
             try:
-                linker.training.estimate_probability_two_random_records_match(rules, recall=recall)
+                linker.training.estimate_probability_two_random_records_match(list(rules), recall=recall)
                 break
             except ValueError:
                 continue
@@ -180,6 +180,7 @@ def encoder_quality(datasets: list[str], kinds: list[str], work: Path, k: int = 
             vecs[kind] = v
             rec[kind] = {"encode_seconds": round(seconds, 2), "encoded_now": len(fresh),
                          "texts_per_s": round(len(fresh) / seconds, 1) if fresh else None}
+        assert rows is not None  # the loop above always encodes with minilm
         tids, sids = rows["tid"].to_numpy(), rows["sid"].to_numpy()
         pos = {t: i for i, t in enumerate(tids.tolist())}
         base = knn_pairs(tids, sids, vecs["minilm"], k, cross_source_only=True)
@@ -218,7 +219,7 @@ def write_results(out_path: str, records: list[dict[str, Any]]) -> None:
     """``<out>.json`` (everything) and ``<out>.md`` (the table and per-stage profile)."""
     from benchmarks.machine import describe
 
-    out = {"machine": describe(with_torch=False), "records": records}
+    out: dict[str, Any] = {"machine": describe(with_torch=False), "records": records}
     Path(out_path + ".json").write_text(json.dumps(out, indent=2, default=str), encoding="utf-8")
 
     def fmt(x: Any) -> str:
@@ -265,7 +266,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
 
     overrides = {"block": {"blockers": args.blockers.split(",")}, "judge": {"method": args.judge},
                  "engine": {"encoder": args.encoder}}
-    records = []
+    records: list[dict[str, Any]] = []
     for n in args.tuples:
         root = Path(args.work) / f"n{n}"
         t0 = time.perf_counter()

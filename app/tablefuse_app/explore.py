@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -57,7 +58,7 @@ def side_by_side(tuples: pl.DataFrame, tids: list[int], drop_empty: bool = True)
     if drop_empty:
         attrs = [a for a in attrs if rows[a].null_count() < rows.height]
     fields = ["source", "source_row", *attrs]
-    data: dict[str, list[str | None]] = {"field": fields}
+    data: dict[str, Sequence[str | None]] = {"field": fields}
     for r in rows.iter_rows(named=True):
         data[f"tid {r['tid']}"] = [None if r[f] is None else str(r[f]) for f in fields]
     return pl.DataFrame(data, schema={k: pl.Utf8 for k in data})

@@ -89,7 +89,7 @@ def build_config(choices: RunChoices, mapping_file: Path | None = None) -> Table
         resolve[endpoint] = choices.llm_endpoint.strip()
     if model and choices.llm_model:
         resolve[model] = choices.llm_model.strip()
-    form = {
+    form: dict[str, dict[str, Any]] = {
         "ingest": {"skip_bad": choices.skip_bad},
         "align": {"mapping_file": str(mapping_file) if mapping_file and mapping_file.is_file() else None},
         "block": {"method": choices.block},
