@@ -225,20 +225,24 @@ def _typo_pass(conflicts: list[ConflictCell], cells: pl.DataFrame, lake_counts: 
     sentences), and ``cells`` with ``vkey``."""
     from ._typos import find_typos, merge, token_support
 
-    support_frame = token_support(lake_counts)
-    support = {(a, t): int(n) for a, t, n in support_frame.iter_rows()}
+    support = {(a, t): int(n) for a, t, n in token_support(lake_counts).iter_rows()}
+    key_support = {(a, t): int(n) for a, t, n in token_support(lake_counts, "key").iter_rows()}
     conflict_sets = pl.DataFrame({"set_id": [c.set_id for c in conflicts],
                                   "attribute": [c.attribute for c in conflicts]},
                                  schema={"set_id": pl.Int64, "attribute": pl.Utf8})
-    own_frame = (cells.join(conflict_sets, on=["set_id", "attribute"], how="semi")
-                 .group_by("set_id", "attribute", "folded").agg(pl.len().alias("n")))
-    own_tokens = (own_frame.with_columns(pl.col("folded").str.split(" ").list.unique().alias("token"))
-                  .explode("token").group_by("set_id", "attribute", "token").agg(pl.col("n").sum()))
-    own = {(s, a, t): int(n) for s, a, t, n in own_tokens.iter_rows()}
+    mine = cells.join(conflict_sets, on=["set_id", "attribute"], how="semi")
+
+    def own_tokens(column: str) -> dict[tuple[int, str, str], int]:
+        counts = mine.group_by("set_id", "attribute", column).agg(pl.len().alias("n"))
+        toks = (counts.with_columns(pl.col(column).str.split(" ").list.unique().alias("token"))
+                .explode("token").group_by("set_id", "attribute", "token").agg(pl.col("n").sum()))
+        return {(s, a, t): int(n) for s, a, t, n in toks.iter_rows()}
+
+    own, key_own = own_tokens("folded"), own_tokens("key")
     out: list[tuple[ConflictCell, list[int], list[str]]] = []
     remap: list[tuple[int, str, str, str]] = []
     for cell in conflicts:
-        typos = find_typos(cell, support, own)
+        typos = find_typos(cell, support, own, key_support, key_own)
         if not typos:
             out.append((cell, list(range(len(cell.candidates))), []))
             continue

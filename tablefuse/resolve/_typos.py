@@ -1,6 +1,7 @@
 """Typo-aware choice: a near variant of another candidate counts for the better-supported one.
 
-Two candidates of a conflicting cell are *near variants* when their spellings (``fold``) have the same tokens
+Two candidates of a conflicting cell are *near variants* when their spellings (``domains.spelling``; else
+their equivalence keys, so "117 Diivision St" varies "117 Division Street") have the same tokens
 but one, and the two differing tokens are words (no digits) within a small edit distance (1 for
 words of up to 5 letters, else 2; Damerau: a swap is one edit). A one-vote gap between
 "East of Eden" and "East of EEden" says nothing; the rest of the lake does: the *support* of a
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 import polars as pl
 from rapidfuzz.distance import OSA
 
-from ..equivalence import fold
 from ._conflicts import Candidate, ConflictCell
+from .domains import spelling
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,11 @@ class Typo:
     reason: str
 
 
-def token_support(values: pl.DataFrame) -> pl.DataFrame:
-    """attribute, token, n: tuples of the lake whose folded value holds ``token``.
+def token_support(values: pl.DataFrame, column: str = "folded") -> pl.DataFrame:
+    """attribute, token, n: tuples of the lake whose folded value (or key) holds ``token``.
 
-    ``values``: attribute, folded, n (tuples per folded spelling)."""
-    return (values.with_columns(pl.col("folded").str.split(" ").list.unique().alias("token"))
+    ``values``: attribute, ``column``, n (tuples per folded spelling or key)."""
+    return (values.with_columns(pl.col(column).str.split(" ").list.unique().alias("token"))
             .explode("token").group_by("attribute", "token").agg(pl.col("n").sum()))
 
 
@@ -54,31 +55,34 @@ def _differing(a: str, b: str) -> tuple[str, str] | None:
 
 def near_variant(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` differ in exactly one word, by a small edit distance."""
-    return _differing(fold(a), fold(b)) is not None
+    return _differing(spelling(a), spelling(b)) is not None
 
 
 def find_typos(cell: ConflictCell, support: Mapping[tuple[str, str], int],
-               own: Mapping[tuple[int, str, str], int]) -> list[Typo]:
+               own: Mapping[tuple[int, str, str], int],
+               key_support: Mapping[tuple[str, str], int] | None = None,
+               key_own: Mapping[tuple[int, str, str], int] | None = None) -> list[Typo]:
     """The typo relations of one cell (each loser once, to its best-supported winner).
 
     ``support``: (attribute, token) -> lake tuples; ``own``: (set, attribute, token) -> the
-    set's own tuples, subtracted so a set cannot vouch for itself."""
+    set's own tuples, subtracted so a set cannot vouch for itself; ``key_*`` the same over the
+    tokens of equivalence keys, used where the spellings differ in more than the typo."""
     cands = cell.candidates
     best: dict[int, tuple[int, int, int, str, str]] = {}
     for i, a in enumerate(cands):
         for j, b in enumerate(cands):
             if i == j:
                 continue
-            d = _differing(fold(a.value), fold(b.value))
+            # the spellings, else the keys (where a format word differs too: "St" / "Street",
+            # or a dropped article: "The Crooked Bee" / "Crooied Bee")
+            d, table, mine = _differing(spelling(a.value), spelling(b.value)), support, own
+            if d is None and key_support is not None:
+                d, table, mine = _differing(a.key, b.key), key_support, key_own or {}
             if d is None:
                 continue
             ta, tb = d
-
-            def outside(tok: str) -> int:
-                return (support.get((cell.attribute, tok), 0)
-                        - own.get((cell.set_id, cell.attribute, tok), 0))
-
-            sa, sb = outside(ta), outside(tb)
+            sa, sb = (table.get((cell.attribute, tok), 0) - mine.get((cell.set_id, cell.attribute, tok), 0)
+                      for tok in (ta, tb))
             if sa >= 2 * sb + 1 and (j not in best or sa > best[j][1]):
                 best[j] = (i, sa, sb, ta, tb)
     out: list[Typo] = []

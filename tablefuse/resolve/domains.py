@@ -22,8 +22,10 @@ include leading zeros is a code of width W; a source of it that writes no leadin
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -159,6 +161,11 @@ class Domain:
 
 def text_key(value: str) -> str:
     """``canonical`` without a leading article or trailing legal suffixes ("The X Inc" = "X")."""
+    return _text_key(" ".join(value.casefold().split()))  # canonical is case- and spacing-blind
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _text_key(value: str) -> str:
     toks = canonical(value).split()
     while len(toks) > 1 and toks[-1] in _LEGAL_KEYS:
         toks.pop()
@@ -171,6 +178,8 @@ class TextDomain(Domain):
     name = "text"
 
     def render(self, value: str, style: str) -> str:
+        if not (value.isupper() or value.islower()):
+            return value  # mixed or title case: only all-caps / all-lower text is recased
         cs = case_style(value)
         if style and cs in ("upper", "lower") and cs != style and style in ("upper", "lower", "title"):
             if cs != "upper" or any(len(w) >= 4 for w in _WORD.findall(value)) or style != "title":
@@ -599,6 +608,8 @@ def detect_domain(values: list[tuple[str, str, int]]) -> Domain:
     distinct = sorted({v for _, v, _ in values})
     if not distinct:
         return TextDomain()
+    if len(distinct) > 1000:  # the share parsed, from a hash sample of the distinct values
+        distinct = [v for v in distinct if zlib.crc32(v.encode("utf-8")) % len(distinct) < 1000] or distinct[:1000]
     code = _code_domain(values)
     if code is not None:
         return code
@@ -765,14 +776,27 @@ def key_and_render(value: str, source: str, fmt: AttributeFormat, mode: str) -> 
     return key, rendered, note
 
 
+_SAMPLE = 4000  # distinct (source, value) rows an attribute's format is learned from at most
+
+
+def _sample(rows: list[tuple[str, str, int]], limit: int = _SAMPLE) -> list[tuple[str, str, int]]:
+    """At most about ``limit`` rows, chosen by a hash of the value: the same values whatever else
+    the lake holds, so formats learned from a lake and from a superset of it agree."""
+    if len(rows) <= limit:
+        return rows
+    keep = max(1, (limit * 1024) // len(rows))
+    return [r for r in rows if zlib.crc32(r[1].encode("utf-8")) % 1024 < keep]
+
+
 def learn_formats(frame: pl.DataFrame, attributes: Iterable[str]) -> dict[str, AttributeFormat]:
-    """One ``AttributeFormat`` per attribute from a tuple frame (source + attribute columns)."""
+    """One ``AttributeFormat`` per attribute from a tuple frame (source + attribute columns);
+    large attributes are learned from a hash sample of their distinct values (``_SAMPLE``)."""
     out: dict[str, AttributeFormat] = {}
     for a in attributes:
         counts = (frame.select(pl.col("source").cast(pl.Utf8), pl.col(a).cast(pl.Utf8).str.strip_chars().alias("v"))
                   .filter(pl.col("v").is_not_null() & (pl.col("v") != ""))
                   .group_by("source", "v").agg(pl.len().alias("n")).sort("source", "v"))
-        out[a] = learn_format(a, [(s, v, int(n)) for s, v, n in counts.iter_rows()])
+        out[a] = learn_format(a, _sample([(s, v, int(n)) for s, v, n in counts.iter_rows()]))
     return out
 
 
@@ -780,19 +804,48 @@ VALUE_SCHEMA = {"attribute": pl.Utf8, "source": pl.Utf8, "value": pl.Utf8, "key"
                 "rendered": pl.Utf8, "native": pl.Boolean, "note": pl.Utf8, "folded": pl.Utf8}
 
 
+def spelling(value: str) -> str:
+    """Lower case, apostrophes dropped, other punctuation as spaces: the spelling the typo rule
+    compares and counts (the same as the polars expression in ``value_table``)."""
+    return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", value.lower())).split())
+
+
+_APOSTROPHES = re.compile(r"['’`´]")
+_NON_WORD = re.compile(r"[^\w]+|_")
+
+
 def value_table(frame: pl.DataFrame, attributes: Iterable[str], formats: Mapping[str, AttributeFormat],
                 mode: str = "majority") -> pl.DataFrame:
-    """attribute, source, value -> key, rendered, native, note, folded (``fold`` of the value:
-    the spelling, for typo support) for every distinct value."""
-    rows: list[tuple[str, str, str, str, str, bool, str | None, str]] = []
+    """attribute, source, value -> key, rendered, native, note, folded (``spelling`` of the
+    value, for typo support) for every distinct value. Work is done once per distinct value;
+    only codes (zero padding) and rewritten sources look at the source."""
+    parts: list[pl.DataFrame] = []
     for a in attributes:
         fmt = formats[a]
-        uniq = (frame.select(pl.col("source").cast(pl.Utf8), pl.col(a).cast(pl.Utf8).str.strip_chars().alias("v"))
-                .filter(pl.col("v").is_not_null() & (pl.col("v") != "")).unique().sort("source", "v"))
+        uniq = (frame.select(pl.col("source").cast(pl.Utf8), pl.col(a).cast(pl.Utf8).str.strip_chars().alias("value"))
+                .filter(pl.col("value").is_not_null() & (pl.col("value") != "")).unique().sort("source", "value"))
+        by_source = isinstance(fmt.domain, CodeDomain) or mode == "majority" and (fmt.rewrite or fmt.drop_legal)
+        special = ({s for s, _, _ in fmt.rewrite} | set(fmt.drop_legal)) if not isinstance(fmt.domain, CodeDomain) \
+            else None
+        plain_values = uniq["value"].unique().sort().to_list()
+        base = {v: key_and_render(v, "", fmt, mode) for v in plain_values} if special is not None else {}
+        rows: list[tuple[str, str, str, str, str | None]] = []
         for source, v in uniq.iter_rows():
-            key, rendered, note = key_and_render(v, source, fmt, mode)
-            rows.append((a, source, v, key, rendered, rendered == v, note, fold(v)))
-    return pl.DataFrame(rows, schema=VALUE_SCHEMA, orient="row")
+            if special is None or (by_source and source in special):
+                key, rendered, note = key_and_render(v, source, fmt, mode)
+            else:
+                key, rendered, note = base[v]
+            rows.append((source, v, key, rendered, note))
+        part = pl.DataFrame(rows, schema={"source": pl.Utf8, "value": pl.Utf8, "key": pl.Utf8,
+                                          "rendered": pl.Utf8, "note": pl.Utf8}, orient="row")
+        parts.append(part.with_columns(pl.lit(a).alias("attribute")))
+    if not parts:
+        return pl.DataFrame(schema=VALUE_SCHEMA)
+    out = pl.concat(parts)
+    folded = (pl.col("value").str.to_lowercase().str.replace_all(r"['’`´]", "")
+              .str.replace_all(r"[^\w]+|_", " ").str.strip_chars().str.replace_all(r" +", " "))
+    return (out.with_columns((pl.col("rendered") == pl.col("value")).alias("native"), folded.alias("folded"))
+            .select(*VALUE_SCHEMA).cast(VALUE_SCHEMA))  # type: ignore[arg-type]
 
 
 DOMAINS = ("email", "url", "isbn", "phone", "date", "zip", "code", "postcode", "number", "person", "text")
@@ -800,4 +853,4 @@ DOMAINS = ("email", "url", "isbn", "phone", "date", "zip", "code", "postcode", "
 __all__ = ["DOMAINS", "FORMATS", "AttributeFormat", "CodeDomain", "DateDomain", "Domain", "EmailDomain",
            "IsbnDomain", "NumberDomain", "PersonDomain", "PhoneDomain", "TextDomain", "UrlDomain",
            "case_style", "class_spans", "detect_domain", "key_and_render", "learn_format", "learn_formats",
-           "text_key", "title_case", "value_table"]
+           "spelling", "text_key", "title_case", "value_table"]
