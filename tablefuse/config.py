@@ -213,9 +213,9 @@ class SSACLConfig(_Section):
     threshold_method: str = _opt("synthetic", choices=THRESHOLD_METHODS)  # see judge/ssacl/threshold.py
     # judge v2: batches >= 1024, <= 12 epochs, patience 2, warm-started self-training (False: the v1 loop)
     bounded: bool = True
-    # judge v2: Fellegi-Sunter (EM) evidence for the head: none | feature (its match weight as an input)
-    # | pseudo (its confident pairs as pseudo-labels) | both
-    fs_evidence: str = _opt("none", choices=("none", "feature", "pseudo", "both"))
+    # judge v2: Fellegi-Sunter (EM) evidence for the head: none | pseudo (its confident candidate pairs as
+    # pseudo-positives and hard negatives)
+    fs_evidence: str = _opt("none", choices=("none", "pseudo"))
 
     def _check(self) -> None:
         if self.finetune_encoder and self.encoder in ("static", "minilm-int8"):

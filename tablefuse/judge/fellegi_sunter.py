@@ -81,12 +81,13 @@ class Column:
     days: list[float] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)  # lake rows holding each value
     n_filled: int = 0
+    junk_is_null: bool = True  # information weighting: a junk value is no evidence (as a null)
 
     def code(self, raw: str | None, count: bool = False) -> int:
         if raw is None:
             return NULL
         text = normalise(raw)
-        if not text or is_junk(text) or is_junk(raw):
+        if not text or (self.junk_is_null and (is_junk(text) or is_junk(raw))):
             return NULL
         i = self.index.get(text)
         if i is None:
@@ -281,13 +282,14 @@ class FellegiSunterJudge:
     """
 
     def __init__(self, threshold: float | None = None, seed: int = 0, u_pairs: int = 200_000,
-                 max_iter: int = 200, tf_adjust: bool = True, fix_u: bool = False):
+                 max_iter: int = 200, tf_adjust: bool = True, fix_u: bool = False, information: bool = True):
         self.threshold = threshold
         self.seed = seed
         self.u_pairs = u_pairs
         self.max_iter = max_iter
         self.tf_adjust = tf_adjust
         self.fix_u = fix_u
+        self.information = information  # False: no term-frequency adjustment, junk values compared as any other
         self.model_: FSModel | None = None
         self.attributes_: tuple[str, ...] | None = None
 
@@ -312,7 +314,7 @@ class FellegiSunterJudge:
         self.attributes_ = tuple(tuples.attributes)
         frame = tuples.frame
         raw_cols = [frame[a].to_list() for a in self.attributes_]
-        self.columns_ = [Column(_kind(vals)) for vals in raw_cols]
+        self.columns_ = [Column(_kind(vals), junk_is_null=self.information) for vals in raw_cols]
         rows = [list(r) for r in zip(*raw_cols)] if raw_cols else []
         self.codes_ = self._codes(rows, count=True)
         self.tids_ = frame["tid"].to_numpy().astype(np.int64)
@@ -334,7 +336,7 @@ class FellegiSunterJudge:
         ia, ib = self._positions(candidates)
         levels = self.computer_.levels(self.codes_[ia], self.codes_[ib])
         m, u, lam, it = em(levels, u, max_iter=self.max_iter, fix_u=self.fix_u)
-        self.model_ = FSModel(self.columns_, m, u, lam, it, self.tf_adjust)
+        self.model_ = FSModel(self.columns_, m, u, lam, it, self.tf_adjust and self.information)
         self.stats_: dict[str, Any] = {"em_iterations": it, "lambda": round(lam, 6), "u_pairs": size,
                        "seconds_fit": round(time.perf_counter() - t0, 3),
                        "m_exact": [round(float(x), 4) for x in m[:, 0]],

@@ -30,7 +30,7 @@ from .features import FEATURE_NAMES, PairFeaturizer
 from .lakestats import LakeStats
 from .threshold import METHODS, choose_threshold
 from .threshold import choose_threshold
-from .train import (PSEUDO_POS, PairRows, TrainParams, ValueIndex, build_pairs, mutual_best_pairs,
+from .train import (HARD_NEG, PSEUDO_POS, PairRows, TrainParams, ValueIndex, build_pairs, mutual_best_pairs,
                     rescore_sample)
 
 logger = logging.getLogger("tablefuse")
@@ -159,7 +159,7 @@ class SSACLJudge:
             finetune_encoder=o.finetune_encoder, pseudo_positives=o.pseudo_positives,
             code_evidence=o.code_evidence, informative_only=o.informative_only, self_train=o.self_train,
             self_train_max_pairs=o.self_train_max_pairs, self_train_max_positives=o.self_train_max_positives,
-            bounded=o.bounded, seed=config.seed,
+            bounded=o.bounded, fs_evidence=o.fs_evidence, seed=config.seed,
         )
         return cls(params, threshold=config.threshold, threshold_method=o.threshold_method,
                    model_dir=config.model_dir, device=config.device, progress=progress,
@@ -247,6 +247,7 @@ class SSACLJudge:
             self.feature_cache_ = CandidateFeatures(tids_all[cand[:, 0]], tids_all[cand[:, 1]], cand_feats)
         train, val = build_pairs(rows, cand, p, self.featurizer_, cand_feats)
         del cand_feats
+        n_fs = self._fs_pairs(tuples, candidates, rows, cand, train, val)
         if not train.labels or min(train.labels) == max(train.labels):
             filled = sum(any(v is not None for v in r) for r in rows)
             return self._untrained(f"too small to train: {filled} of {len(rows)} tuples hold a value, and "
@@ -336,9 +337,39 @@ class SSACLJudge:
             "seconds_pairs": round(t_pairs - t0, 2), "seconds_encode": round(t_enc - t_pairs, 2),
             "seconds_train": round(result.seconds, 2), "seconds_fit": round(time.perf_counter() - t0, 2),
             "device": self.device_, "encoder": self.encoder_kind_,
+            "fs_pseudo_positives": n_fs[0], "fs_hard_negatives": n_fs[1],
+            "fs_lambda": getattr(self, "fs_lambda_", None),
         }
         logger.info("ssacl fit: %s", self.stats_)
         return self
+
+    def _fs_pairs(self, tuples: TupleTable, candidates: CandidatePairs, rows: list, cand: np.ndarray,
+                  train: PairRows, val: PairRows) -> tuple[int, int]:
+        """With ``fs_evidence = pseudo``: Fellegi-Sunter (EM, no labels) fitted on the candidates; its
+        confident matches become pseudo-positives and its confident non-matches hard negatives
+        (real candidate pairs both, which augmentation cannot invent), a ``val_fraction`` share of
+        them in validation so the synthetic cut sees real pairs too. (positives, negatives) added."""
+        p = self.params
+        self.fs_lambda_ = None
+        if p.fs_evidence != "pseudo" or not len(cand):
+            return 0, 0
+        from ..fellegi_sunter import FellegiSunterJudge
+
+        fs = FellegiSunterJudge(seed=p.seed).fit(tuples, candidates)
+        post = fs.score_positions(cand[:, 0], cand[:, 1])
+        self.fs_lambda_ = float(fs.model_.lam) if fs.model_ is not None else None
+        rng = np.random.default_rng(p.seed)
+        added = []
+        for idx, label, kind in ((np.flatnonzero(post >= 0.99), 1.0, PSEUDO_POS),
+                                 (np.flatnonzero(post <= 0.01), 0.0, HARD_NEG)):
+            if len(idx) > p.fs_max_pairs:
+                idx = np.sort(rng.choice(idx, p.fs_max_pairs, replace=False))
+            to_val = rng.random(len(idx)) < p.val_fraction
+            for i, v in zip(idx, to_val):
+                a, b = cand[i]
+                (val if v else train).add(list(rows[a]), list(rows[b]), label, kind)
+            added.append(len(idx))
+        return added[0], added[1]
 
     def _untrained(self, reason: str, t0: float) -> SSACLJudge:
         """A lake too small to train on (0-2 usable tuples): nothing is learnt, no pair is
