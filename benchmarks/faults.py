@@ -472,12 +472,28 @@ def markdown(summary: dict[str, Any]) -> str:
         lines.append(f"| {g} | {v['tried']} | {v['handled']} | {v['failed']} | {v['rows_lost']} |")
     lines.append(f"| **all** | **{summary['tried']}** | **{summary['handled']}** | **{summary['failed']}** | "
                  f"**{summary['rows_lost']}** (of {summary['rows_expected']} readable rows) |")
-    lines += ["", "| case | group | what | outcome | rows | seconds |", "|---|---|---|---|---|---|"]
+    base = summary.get("baseline")
+    if base:
+        failed = [n for n, v in base["cases"].items() if not v["handled"]]
+        lines += ["", f"On {base['name']}, {len(failed)} of these {len(base['cases'])} cases failed: "
+                  + ", ".join(f"`{n}`" for n in failed) + "."]
+    head = "| case | group | what | outcome | rows | seconds |" + (f" {base['name']} |" if base else "")
+    lines += ["", head, "|---|---|---|---|---|---|" + ("---|" if base else "")]
     for c in summary["cases"]:
-        outcome = "handled" if c["handled"] else f"**failed**: {c['detail'][:200]}"
-        lines.append(f"| {c['case']} | {c['group']} | {whats.get(c['case'], '')} | {outcome} | "
-                     f"{c['rows_expected'] - c['rows_lost']}/{c['rows_expected']} | {c['seconds']} |")
+        outcome = "handled" if c["handled"] else f"**failed**: {_cell(c['detail'])}"
+        row = (f"| {c['case']} | {c['group']} | {whats.get(c['case'], '')} | {outcome} | "
+               f"{c['rows_expected'] - c['rows_lost']}/{c['rows_expected']} | {c['seconds']} |")
+        if base:
+            old = base["cases"].get(c["case"])
+            row += " – |" if old is None else " handled |" if old["handled"] else f" failed: {_cell(old['detail'])} |"
+        lines.append(row)
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str, width: int = 160) -> str:
+    """One table cell: console bars and pipes out, cut to ``width``."""
+    text = norm(re.sub(r"[━⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]+|[0-9]+/[0-9?]+ [0-9:]{7}", " ", text)).replace("|", "/")
+    return text if len(text) <= width else text[: width // 3] + " … " + text[-(width - width // 3):]
 
 
 SCENARIO_WHATS: dict[str, str] = {}
@@ -1063,7 +1079,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="bad inputs and config only (no store or endpoint faults)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for faults.md / faults.json")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a JSON of {case: {handled, detail}} from an older tree: shown as its own column")
+    parser.add_argument("--baseline-name", default="old main", help="that column's title")
+    parser.add_argument("--render", type=Path, default=None, help="only rewrite the markdown of this faults JSON")
     args = parser.parse_args(argv)
+    if args.render:
+        args.render.with_suffix(".md").write_text(markdown(json.loads(args.render.read_text(encoding="utf-8"))),
+                                                  encoding="utf-8")
+        return 0
     import tempfile
 
     logging.getLogger("tablefuse").setLevel(logging.WARNING)
@@ -1082,6 +1106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 outcomes.append(run(work / name))
                 _line(outcomes[-1])
     summary = report(outcomes, time.perf_counter() - t0)
+    if args.baseline:
+        summary["baseline"] = {"name": args.baseline_name,
+                               "cases": json.loads(args.baseline.read_text(encoding="utf-8"))}
     print(f"\ncases tried {summary['tried']}, handled {summary['handled']}, failed {summary['failed']}, "
           f"rows lost {summary['rows_lost']} (of {summary['rows_expected']})")
     args.out.mkdir(parents=True, exist_ok=True)
