@@ -21,7 +21,8 @@ gets one score, in units of "tuples":
 * **neighbours**: the MI-weighted kNN vote (``KnnResolver.neighbours``, k sets, similarity in
   [0, 1] times A's sharing rate), as in ``knn``.
 
-The highest score wins (ties: more tuples, then ``break_tie``: more reliable sources, ``tie_rank``); confidence is
+The highest score wins; scores within ``SCORE_MARGIN`` of it tie, and ties go to more tuples, then
+``break_tie`` (more reliable sources, then ``tie_rank``); confidence is
 the softmax of the scores. A cell with no FD, owner or neighbour evidence is decided by the
 majority vote (unless the accuracy-weighted tuples outweigh the majority: a distrusted source)
 and its reason says so. Every reason names the evidence used.
@@ -84,6 +85,9 @@ def mine_dependencies(clean: pl.DataFrame, targets: Sequence[str], min_confidenc
     deps = [Dependency(x, a, float(c), int(s)) for a, x, c, s, _, _ in
             stats.sort("target", "attribute").iter_rows()]
     return deps, joint
+
+
+SCORE_MARGIN = 0.1  # in tuples: a smaller score gap is no evidence (more tuples, then break_tie)
 
 
 class EvidenceResolver:
@@ -248,6 +252,8 @@ class EvidenceResolver:
             if not any(fd_i) and not any(own_i) and not nb:
                 ch = vote(cell, lake.reliability)
                 best = max(range(len(cands)), key=lambda j: (round(own[j], 9), j == ch.index))
+                if own[best] - own[ch.index] <= SCORE_MARGIN:  # no real gap: the vote stands
+                    best = ch.index
                 if best == ch.index:
                     out.append(Choice(ch.index, ch.confidence,
                                       "no evidence elsewhere in the lake (no FD, key owner or "
@@ -270,8 +276,9 @@ class EvidenceResolver:
                     agree[j] += 1
             scores = [own[j] + knn[j] + (fd_i[j][0] if fd_i[j] else 0.0)
                       - (own_i[j][0] if own_i[j] else 0.0) for j in range(len(cands))]
-            top_key = max((round(scores[j], 9), cands[j].count) for j in range(len(cands)))
-            tied = [j for j in range(len(cands)) if (round(scores[j], 9), cands[j].count) == top_key]
+            near_top = [j for j in range(len(cands)) if scores[j] >= max(scores) - SCORE_MARGIN]
+            most = max(cands[j].count for j in near_top)
+            tied = [j for j in near_top if cands[j].count == most]
             best, why = (tied[0], "") if len(tied) == 1 else break_tie(cell, tied, lake.reliability)
             order = [best] + sorted((j for j in range(len(cands)) if j != best),
                                     key=lambda j: (-round(scores[j], 9), -cands[j].count, tie_rank(cell, cands[j])))
