@@ -272,6 +272,9 @@ def resolve_with(tuples: TupleTable, membership: Membership, chooser: Chooser,
     formats = formats if formats is not None else getattr(chooser, "formats", None)
     if formats is None:
         formats = lake_formats(tuples)
+    missing = [a for a in attrs if a not in formats]
+    if missing:  # fixed formats for some attributes only: learn the others from these tuples
+        formats = {**formats, **learn_formats(tuples.frame, missing)}
     values = value_table(tuples.frame, attrs, formats, format)
     cells = long_cells(tuples, membership, format, formats, values if attrs else None)
     groups = _surface_forms(cells)

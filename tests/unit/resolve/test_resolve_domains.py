@@ -229,3 +229,17 @@ def test_resolving_a_subset_with_the_whole_lake_gives_the_same_values(build: Bui
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ConfigError):
         ResolveConfig(format="pretty")
+
+
+def test_fixed_formats_reproduce_the_whole_lake_rendering(build: Build) -> None:
+    rows = [(0, "a", 1, {"phone": "206-555-0140"}), (1, "a", 2, {"phone": "503-555-0168"}),
+            (2, "b", 3, {"phone": "(415) 555-0101"})]
+    t, m = build(rows, ["phone"])
+    from tablefuse.resolve._conflicts import lake_formats
+
+    formats = lake_formats(t)  # dash: the majority of the whole lake
+    only_b = t.__class__(t.frame.filter(pl.col("source") == "b"), t.attributes)
+    resolver = make_resolver(ResolveConfig(method="vote"))
+    resolver.formats = formats  # type: ignore[attr-defined]
+    res = resolver.resolve(only_b, m)
+    assert res.golden.filter(pl.col("set_id") == 3)["phone"].item() == "415-555-0101"
