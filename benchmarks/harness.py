@@ -311,7 +311,10 @@ def _worker(lake_dir: str, truth_dir: str, methods: list[dict[str, Any]], out_pa
         for m in methods:
             record: dict[str, Any]
             try:
+                from .suites import LAKE_INGEST
+
                 config = TablefuseConfig().with_overrides(**m["overrides"]) if m["overrides"] else TablefuseConfig()
+                config = config.with_overrides(ingest={**LAKE_INGEST})  # prepared lakes link to the shared data
                 result, stages = runs.run(config, m.get("bench_judge"))
                 t1 = time.perf_counter()
                 metrics = score(result, Path(truth_dir))

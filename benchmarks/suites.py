@@ -38,8 +38,13 @@ class BenchDataset:
 
 # --- real --------------------------------------------------------------------------------------
 
+#: the prepared real lakes link to ../shared/data (never copied): every run reads them following links
+LAKE_INGEST = {"follow_symlinks": True}
+
+
 def _link_lake(files: list[Path], lake: Path) -> None:
-    """The lake holds only the data tables (not the gold), as links to the shared files."""
+    """The lake holds only the data tables (not the gold), as links to the shared files (so runs
+    over it set ``ingest.follow_symlinks``: ``LAKE_INGEST``)."""
     if lake.exists():
         shutil.rmtree(lake)
     lake.mkdir(parents=True)
@@ -74,7 +79,7 @@ def _ingested_ids(lake: Path) -> dict[str, dict[str, int]]:
     from tablefuse.ingest import read_lake
 
     out: dict[str, dict[str, int]] = {}
-    for table in read_lake(lake, IngestConfig()).tables:
+    for table in read_lake(lake, IngestConfig(follow_symlinks=True)).tables:  # see LAKE_INGEST
         idc = next((c for c in table.frame.columns if attribute_name(c) in ("id", "entity_id")), None)
         if idc is None:
             raise shared.DataUnavailable(f"{table.source}: no id column among {table.frame.columns}")
