@@ -9,12 +9,22 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from ..config import DiscoverConfig, ResolveConfig, TablefuseConfig
+from ..config import DiscoverConfig, JudgeConfig, ResolveConfig, TablefuseConfig
 from ..frames import ScoredPairs, TupleTable
 from ..runtime.encoders import Encoder, TextEncoder
 
 #: the pipeline's steps, in the order data flows through them
 STEPS: tuple[str, ...] = ("ingest", "align", "block", "judge", "discover", "resolve")
+
+
+def judge_config(cfg: TablefuseConfig, device: str) -> JudgeConfig:
+    """The judge runs on the run's device unless told otherwise.
+
+    ``judge.device = auto`` is the device the runtime resolved once for the run (``engine.device``),
+    so the judge and the shared encoder never pick different ones."""
+    if cfg.judge.device == "auto":
+        return dataclasses.replace(cfg.judge, device=device)
+    return cfg.judge
 
 
 def discover_config(cfg: TablefuseConfig) -> DiscoverConfig:
@@ -90,5 +100,5 @@ def save_embedding_cache(cfg: TablefuseConfig, encoder: Encoder, db_path: str | 
     return save(db_path, encoder.model_id, encoder.new_entries())
 
 
-__all__ = ["STEPS", "align_encoder", "attach_embedding_cache", "discover_config", "judge_dir",
+__all__ = ["STEPS", "align_encoder", "attach_embedding_cache", "discover_config", "judge_config", "judge_dir",
            "resolve_config", "save_embedding_cache", "unique_mapped"]

@@ -202,7 +202,8 @@ class Pipeline:
         if judge is not None:
             self.fitted_judge, self.judge_key = judge, key or f"object:{type(judge).__qualname__}"
         elif self.fitted_judge is None or fit:
-            self.fitted_judge = make_judge(self.config.judge, progress=self.progress, encoder=runtime.encoder)
+            self.fitted_judge = make_judge(policy.judge_config(self.config, runtime.device), progress=self.progress,
+                                           encoder=runtime.encoder)
             self.judge_key = None
         chosen = self.fitted_judge
 
