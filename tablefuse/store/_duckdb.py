@@ -57,7 +57,8 @@ def store_lock(db_path: str | Path, wait: float | None = None) -> Iterator[None]
 
     A second writer waits up to ``wait`` seconds (default: ``TABLEFUSE_STORE_LOCK_WAIT``, else
     600), then raises ``StoreInUseError``. Re-entrant within one process, so a caller may hold it
-    around a whole run while ``write_run`` takes it again. The kernel drops it when a holder dies.
+    around a whole run while ``write_run`` takes it again. The kernel drops it when a holder dies;
+    the file is removed when the lock is let go, so a store folder keeps no trace of it.
     """
     import fcntl
 
@@ -78,26 +79,34 @@ def store_lock(db_path: str | Path, wait: float | None = None) -> Iterator[None]
             wait = float(os.environ.get(ENV_LOCK_WAIT, _LOCK_WAIT))
         except ValueError:
             wait = _LOCK_WAIT
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise StoreError(f"cannot lock store {target}: {exc.strerror or exc}") from exc
     deadline = time.monotonic() + wait
     told = False
     while True:
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot lock store {target}: {exc.strerror or exc}") from exc
+        try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
         except BlockingIOError:
+            os.close(fd)
             if time.monotonic() >= deadline:
-                os.close(fd)
                 raise StoreInUseError(f"store is in use: another tablefuse process is writing {target} "
                                       f"(waited {wait:g} s); try again when it has finished") from None
             if not told:
                 log.warning("store %s is in use by another tablefuse process; waiting up to %g s", target, wait)
                 told = True
             time.sleep(0.1)
+            continue
+        # The holder before us removes the file as it lets go: a lock on a removed file is no lock.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(key))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
     _held[key] = (fd, 1)
     try:
         yield
@@ -105,6 +114,8 @@ def store_lock(db_path: str | Path, wait: float | None = None) -> Iterator[None]
         fd, depth = _held[key]
         if depth <= 1:
             del _held[key]
+            with contextlib.suppress(OSError):
+                os.unlink(key)  # still locked: a newcomer creates a fresh file and waits on no one
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
