@@ -7,7 +7,7 @@ workers); ``make_resolver(config)`` builds the one named by ``config.method``.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ..config import ResolveConfig
 from ..errors import ConfigError
@@ -32,16 +32,16 @@ class _LazyResolver:
     def __init__(self, module: str, name: str, method: str) -> None:
         self.module, self.name, self.method = module, name, method
 
-    def load(self) -> type:
+    def load(self) -> Any:
         import importlib
 
-        return getattr(importlib.import_module(self.module, __name__), self.name)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(self.module, __name__), self.name)
 
     def from_config(self, config: ResolveConfig) -> Resolver:
-        return self.load().from_config(config)  # type: ignore[no-any-return]
+        return self.load().from_config(config)
 
 
-RESOLVERS = {"vote": VoteResolver, "truth": TruthResolver, "knn": KnnResolver,
+RESOLVERS: dict[str, Any] = {"vote": VoteResolver, "truth": TruthResolver, "knn": KnnResolver,
              "evidence": EvidenceResolver,
              "llm": _LazyResolver(".llm", "LLMResolver", "llm"),
              "local": _LazyResolver(".llm", "LocalResolver", "local")}
@@ -63,7 +63,8 @@ def make_resolver(config: ResolveConfig) -> Resolver:
     try:
         cls = RESOLVERS[method]
     except KeyError:
-        raise ConfigError(f"resolve.method {config.method!r} unknown; choose from {sorted(RESOLVERS)} or auto") from None
+        raise ConfigError(f"resolve.method {config.method!r} unknown; "
+                          f"choose from {sorted(RESOLVERS)} or auto") from None
     return cls.from_config(replace(config, method=method))
 
 

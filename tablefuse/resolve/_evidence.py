@@ -274,8 +274,9 @@ class EvidenceResolver:
                 if j is not None:
                     knn[j] += sim
                     agree[j] += 1
-            scores = [own[j] + knn[j] + (fd_i[j][0] if fd_i[j] else 0.0)
-                      - (own_i[j][0] if own_i[j] else 0.0) for j in range(len(cands))]
+            fd_score = [f[0] if f else 0.0 for f in fd_i]
+            penalty = [o[0] if o else 0.0 for o in own_i]
+            scores = [own[j] + knn[j] + fd_score[j] - penalty[j] for j in range(len(cands))]
             near_top = [j for j in range(len(cands)) if scores[j] >= max(scores) - SCORE_MARGIN]
             most = max(cands[j].count for j in near_top)
             tied = [j for j in near_top if cands[j].count == most]
@@ -286,11 +287,13 @@ class EvidenceResolver:
             conf = math.exp(scores[best] - top) / sum(math.exp(s - top) for s in scores)
             parts = [f"score {scores[best]:.2f} vs {scores[order[1]]:.2f} for {cands[order[1]].value!r}",
                      support_sentence(cands[best], cell.total)]
-            if fd_i[best]:
-                parts.append(fd_i[best][1].replace("{value!r}", repr(cands[best].value)))
+            fd_best = fd_i[best]
+            if fd_best:
+                parts.append(fd_best[1].replace("{value!r}", repr(cands[best].value)))
             for j in order[1:]:
-                if own_i[j]:
-                    parts.append(f"{cands[j].value!r} {own_i[j][1]}")
+                owner = own_i[j]
+                if owner:
+                    parts.append(f"{cands[j].value!r} {owner[1]}")
             if nb:
                 parts.append(f"{agree[best]} of {len(nb)} similar sets agree")
             if why:
