@@ -83,7 +83,7 @@ class TruthResolver:
         probs = pl.DataFrame(schema={"set_id": pl.Int64, "attribute": pl.Utf8, "key": pl.Utf8,
                                      "p": pl.Float64})
         iterations = 0
-        for iterations in range(1, self.max_iter + 1):
+        for iterations in range(1, self.max_iter + 1):  # noqa: B007 - the count is returned
             scored = (votes.join(acc, on="source", how="left")
                       .with_columns((pl.col("n") * self._weight()).alias("c"))
                       .group_by("set_id", "attribute", "key").agg(pl.col("c").sum()))

@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import pytest
-from lake_builders import Row, build_lake
 
 from tablefuse.frames import Membership, TupleTable
+
+from lake_builders import Row, build_lake
 
 Build = Callable[[Sequence[Row], Sequence[str]], tuple[TupleTable, Membership]]
 

@@ -32,7 +32,10 @@ def test_truth_trusts_sources_that_agree_elsewhere(build: Build) -> None:
     t, m = build(_lake_with_unreliable_pair(), ["v"])
     vote = VoteResolver().resolve(t, m)
     truth = make_resolver(ResolveConfig(method="truth")).resolve(t, m)
-    pick = lambda r: r.golden.filter(pl.col("set_id") == 5)["v"].item()
+
+    def pick(r: Any) -> Any:
+        return r.golden.filter(pl.col("set_id") == 5)["v"].item()
+
     assert pick(vote) == "wrong"
     assert pick(truth) == "right"
     row = truth.conflicts.filter(pl.col("set_id") == 5).row(0, named=True)
