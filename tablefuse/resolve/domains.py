@@ -288,6 +288,8 @@ class UrlDomain(Domain):
         if p is None or style.count("|") != 2:
             return value
         scheme, www, slash = style.split("|")
+        if scheme not in ("", "http", "https") or www not in ("", "www.") or slash not in ("", "/"):
+            return value  # not a URL style
         return f"{scheme + '://' if scheme else ''}{www}{p[2]}{p[3]}{slash}"
 
     def canonical(self, value: str) -> str:
@@ -439,6 +441,8 @@ class NumberDomain(Domain):
             return value
         whole, frac, pre, _, unit = p
         place, decimals, thousands = style.split("|")
+        if place not in ("", "pre", "post") or not decimals.isdigit() or thousands not in ("", ","):
+            return value  # not a number style
         frac = frac.rstrip("0")
         n = int(decimals)
         if len(frac) > n:
