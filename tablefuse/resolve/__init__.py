@@ -3,6 +3,13 @@
 A resolver has ``resolve(tuples, membership) -> Resolution`` and ``per_set``: True when its
 answer for a set depends on that set alone (then sets may be resolved apart, on several
 workers); ``make_resolver(config)`` builds the one named by ``config.method``.
+
+Every in-process resolver also has ``format`` (``resolve.format``: majority | original | canonical),
+``formats`` (None: each attribute's domain and majority style learned from the tuples given; set it
+to ``tablefuse.resolve._conflicts.lake_formats(whole_lake_tuples)`` to render a subset exactly as
+the whole lake) and ``typo_aware`` (default True); after ``resolve`` it holds ``notes_`` (set_id,
+attribute, note: what changed a golden value beyond its format, e.g. a zip restored to five
+digits) and ``reliability_`` (source -> agreement rate, typo-aware).
 """
 from __future__ import annotations
 
