@@ -731,7 +731,7 @@ def store_in_use(root: Path) -> list[str]:
     finally:
         holder.kill()
         holder.wait()
-    problems = [] if code == 3 else [f"exit {code}, expected 3 (store error): {norm(text)[-300:]}"]
+    problems = [] if code == 2 else [f"exit {code}, expected 2 (store in use: try again): {norm(text)[-300:]}"]
     problems += [] if "store is in use" in norm(text) else ["the message does not say 'store is in use'"]
     problems += [] if waited >= 1 else [f"gave up after {waited:.1f} s without waiting"]
     return problems + intact(db, run_id)

@@ -132,8 +132,8 @@ class IngestConfig(_Section):
                                    ".json", ".jsonl", ".ndjson")
     sniff_bytes: int = _opt(65536, ge=1024)
     exclude: tuple[str, ...] = ()  # globs on the relative path or file name, e.g. "gt.csv"
-    max_columns: int = 1000  # columns per table at most (align time grows with their square); 0: no limit
-    max_lake_columns: int = 5000  # columns of all tables together at most; 0: no limit
+    max_columns: int = _opt(1000, ge=0)  # columns per table at most (align time grows with their square); 0: no limit
+    max_lake_columns: int = _opt(5000, ge=0)  # columns of all tables together at most; 0: no limit
     follow_symlinks: bool = False  # read links that leave the lake folder (skipped and recorded otherwise)
 
 

@@ -30,8 +30,12 @@ def _console(quiet: bool = False) -> Console:
 
 def _fail(console: Console, exc: BaseException) -> None:
     """Map an error to its exit code with one clear line (and the traceback with --verbose)."""
+    from ..store import StoreInUseError
+
     if isinstance(exc, (InputError, ConfigError, AlignmentError)):
         code, label = EXIT_INPUT, "input error" if isinstance(exc, InputError) else "error"
+    elif isinstance(exc, StoreInUseError):  # another run holds the store: a usage problem, try again later
+        code, label = EXIT_INPUT, "store error"
     elif isinstance(exc, StoreError):
         code, label = EXIT_STORE, "store error"
     elif isinstance(exc, TablefuseError):
@@ -265,6 +269,11 @@ def export(
     ),
     fmt: str = typer.Option("csv", "--format", help="csv or parquet."),
     out: Path = typer.Option(..., "--out", help="Output file."),
+    csv_safe: bool = typer.Option(
+        True, "--csv-safe/--no-csv-safe",
+        help="CSV: write values starting with = + - @ (formulas to a spreadsheet) with a leading ' "
+             "(the store keeps the original values).",
+    ),
 ) -> None:
     """Write one store table to a CSV or Parquet file."""
     console = _console()
@@ -275,7 +284,7 @@ def export(
             raise ConfigError(f"--format must be csv or parquet, not {fmt!r}")
         from ..pipeline import export_table
 
-        n = export_table(db, table, kind, out)
+        n = export_table(db, table, kind, out, csv_safe=csv_safe)
     except Exception as exc:  # noqa: BLE001
         _fail(console, exc)
         return

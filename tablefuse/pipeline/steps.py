@@ -265,18 +265,25 @@ class Pipeline:
         embeddings into its cache."""
         from ..store import write_run
 
+        from ..store import store_lock
+
         path = db_path if db_path is not None else self.db_path
         if path is None:
             raise StoreError("no store to write to: pass db_path")
         result = self.result()
         t0 = time.perf_counter()
         self.progress.stage("store")
-        write_run(path, result, version=__version__)
-        save = getattr(self.fitted_judge, "save", None)
-        if callable(save):  # a trained judge lives beside its store: `tablefuse judge` re-scores
-            save(policy.judge_dir(path))
-        if self.runtime is not None:
-            policy.save_embedding_cache(self.config, self.runtime.encoder, path)
+        with store_lock(path):  # one writer at a time: the run, its judge and its cache together
+            write_run(path, result, version=__version__)
+            save = getattr(self.fitted_judge, "save", None)
+            if callable(save):  # a trained judge lives beside its store: `tablefuse judge` re-scores
+                try:
+                    save(policy.judge_dir(path))
+                except OSError as exc:  # a full disk: the run is stored, its judge could not be
+                    raise StoreError(f"the run was written to {path}, but its trained judge could not be "
+                                     f"saved to {policy.judge_dir(path)}: {exc}") from exc
+            if self.runtime is not None:
+                policy.save_embedding_cache(self.config, self.runtime.encoder, path)
         self.stages.append(StageStats("store", round(time.perf_counter() - t0, 4), round(_peak_rss_mb(), 1)))
         self.progress.done("store", f"written to {path}")
         return replace(result, stages=tuple(self.stages))
@@ -301,9 +308,14 @@ class Pipeline:
         return self.result()
 
     def run(self, lake_dir: str | Path, db_path: str | Path | None = None) -> RunResult:
-        """Every step over ``lake_dir``; the store is written when ``db_path`` is given."""
+        """Every step over ``lake_dir``; the store is written when ``db_path`` is given (a store
+        that could not be written is refused before anything runs)."""
         if db_path is not None:
             self.db_path = db_path
+        if self.db_path is not None:
+            from ..store import check_writable
+
+            check_writable(self.db_path)
         try:
             self.ingest(lake_dir)
             self.complete()
