@@ -21,7 +21,9 @@ def _rows(res):  # type: ignore[no-untyped-def]
 def test_llm_uses_the_evidence_that_vote_cannot_see() -> None:
     t, m = evidence_lake()
     vote = make_resolver(ResolveConfig(method="vote")).resolve(t, m)
-    assert [r["chosen"] for r in _rows(vote)] == ["AK", "AL", "AZ"]  # ties broken alphabetically
+    # vote sees only a 1-1 tie per set (broken by how common a value is elsewhere, a stated rule)
+    assert [r["confidence"] for r in _rows(vote)] == [0.5, 0.5, 0.5]
+    assert all("tied with" in r["reason"] for r in _rows(vote))
     chat = ScriptedChat(state_from_demos)
     res = LLMResolver(chat, k=10).resolve(t, m)
     rows = _rows(res)
@@ -54,7 +56,8 @@ def test_two_invalid_answers_fall_back_to_vote_and_say_why() -> None:
     chat = ScriptedChat(lambda msgs: json.dumps({"value": "Chicago"}))
     r = LLMResolver(chat, fallback="vote")
     rows = _rows(r.resolve(t, m))
-    assert [x["chosen"] for x in rows] == ["AK", "AL", "AZ"]  # vote's choices: nothing lost
+    vote = _rows(make_resolver(ResolveConfig(method="vote")).resolve(t, m))
+    assert [x["chosen"] for x in rows] == [x["chosen"] for x in vote]  # vote's choices: nothing lost
     assert all(x["reason"].startswith("vote fallback (invalid answer twice: not a candidate: 'Chicago')")
                for x in rows)
     assert chat.calls == 6 and r.stats_["fallbacks"] == 3
