@@ -276,7 +276,7 @@ class ResolveConfig(_Section):
     _name: typing.ClassVar[str] = "resolve"
     # auto: llm when an endpoint is configured, else evidence; or vote|truth|knn|evidence|llm|local
     method: str = _opt("auto", choices=RESOLVE_METHODS)
-    k: int = _opt(10, ge=1)  # knn: neighbouring sets that vote
+    k: int = _opt(10, ge=0)  # knn: neighbouring sets that vote (evidence: 0 leaves the kNN vote out)
     min_mi: float = _opt(0.1, ge=0, le=1)  # knn: normalised mutual information an attribute needs to be compared
     max_iter: int = _opt(20, ge=1)  # truth: iterations at most
     tol: float = _opt(1e-4, gt=0)  # truth: stop once no source accuracy moves more than this

@@ -179,11 +179,14 @@ class Resolution:
     ``conflicts``: set_id, attribute, candidates (JSON list of {value, tids, sources}), chosen,
     method, confidence, reason.
     ``provenance``: set_id, attribute, value, tids (list of the tuples that supplied the value).
+    ``notes``: set_id, attribute, note: golden cells written from a value changed beyond its
+    format (a zip restored to five digits ...), stored in ``set_notes``; None: nothing to say.
     """
 
     golden: pl.DataFrame
     conflicts: pl.DataFrame
     provenance: pl.DataFrame
+    notes: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)

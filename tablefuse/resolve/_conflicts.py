@@ -352,12 +352,14 @@ def resolve_with(tuples: TupleTable, membership: Membership, chooser: Chooser,
                                pl.col("tids").cast(pl.List(pl.Int64)))
     provenance = pl.concat([plain, resolved]).sort("set_id", "attribute")
     golden = _golden(membership, attrs, provenance)
-    try:  # what changed a value beyond its format (for the store), and the source reliabilities
-        chooser.notes_ = _notes(cells, provenance)  # type: ignore[attr-defined]
+    notes = _notes(cells, provenance)  # what changed a value beyond its format (stored in set_notes)
+    try:  # and, on the resolver, the source reliabilities
+        chooser.notes_ = notes  # type: ignore[attr-defined]
         chooser.reliability_ = lake.reliability  # type: ignore[attr-defined]
     except AttributeError:
         pass
-    return Resolution(golden=golden, conflicts=conflict_frame, provenance=provenance)
+    return Resolution(golden=golden, conflicts=conflict_frame, provenance=provenance,
+                      notes=notes if notes.height else None)
 
 
 NOTE_SCHEMA = {"set_id": pl.Int64, "attribute": pl.Utf8, "note": pl.Utf8}

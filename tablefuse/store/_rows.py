@@ -117,6 +117,19 @@ def table_frames(result: RunResult, attribute_cols: dict[str, Columns]) -> dict[
         "integrated": res.golden,
         "conflicts": res.conflicts,
         "provenance": res.provenance,
-        "set_notes": result.membership.notes,
+        "set_notes": set_notes(result),
     }
     return {name: conform(frame, name, attribute_cols[name]) for name, frame in sources.items()}
+
+
+def set_notes(result: RunResult) -> pl.DataFrame | None:
+    """What discovery said about a set (a post-check split ...) and what resolution said about a
+    golden cell ("zip: '4106' restored to '04106' ..."), one row per note."""
+    frames = []
+    if result.membership.notes is not None:
+        frames.append(result.membership.notes.select(pl.col("set_id").cast(pl.Int64), pl.col("note").cast(pl.Utf8)))
+    notes = result.resolution.notes
+    if notes is not None and notes.height:
+        frames.append(notes.select(pl.col("set_id").cast(pl.Int64),
+                                   (pl.col("attribute") + pl.lit(": ") + pl.col("note")).alias("note")))
+    return pl.concat(frames).sort("set_id", maintain_order=True) if frames else None

@@ -78,3 +78,16 @@ def test_one_runtime_serves_several_pipelines_and_is_closed_by_its_owner():
                 p.align()
             assert p.runtime is runtime  # a given runtime is the caller's: the pipeline does not close it
         assert runtime.describe()["threads"] >= 1
+
+
+def test_golden_cells_changed_beyond_their_format_are_noted_in_the_store(stored):
+    """A zip read as the integer 4106 from a Parquet source is restored to '04106' in the golden
+    record, and the store's set_notes says so (the provenance keeps the value as read)."""
+    import duckdb
+
+    db, result = stored
+    assert result.resolution.notes is not None and result.resolution.notes.height
+    with duckdb.connect(str(db), read_only=True) as con:
+        notes = [n for (n,) in con.sql("SELECT note FROM set_notes").fetchall()]
+    restored = [n for n in notes if n.startswith("zip: ") and "restored to" in n]
+    assert restored, notes[:5]

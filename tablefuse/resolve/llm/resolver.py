@@ -82,6 +82,7 @@ class LLMResolver:
     """Choose each conflicting cell's value with an in-context LLM (see module doc)."""
 
     per_set = False  # learns across sets (see tablefuse.resolve.Resolver)
+    format = "majority"  # how golden values are rendered (resolve.format)
 
     method = "llm"
 
@@ -125,10 +126,12 @@ class LLMResolver:
             backend = OpenAIChat(url, model, key, timeout=config.llm_timeout,
                                  max_retries=config.llm_max_retries, backoff=config.llm_backoff)
         _fallback_chooser(config.llm_fallback, config)  # fail at build time, not mid-run
-        return cls(backend, k=config.llm_k, mi_threshold=config.llm_mi_threshold,
-                   compress=config.llm_compress, concurrency=config.llm_concurrency,
-                   call_budget=config.llm_call_budget, cache_path=config.llm_cache_path,
-                   fallback=config.llm_fallback, fallback_config=config)
+        resolver = cls(backend, k=config.llm_k, mi_threshold=config.llm_mi_threshold,
+                       compress=config.llm_compress, concurrency=config.llm_concurrency,
+                       call_budget=config.llm_call_budget, cache_path=config.llm_cache_path,
+                       fallback=config.llm_fallback, fallback_config=config)
+        resolver.format = config.format  # golden values rendered as resolve.format says, like every resolver
+        return resolver
 
     def resolve(self, tuples: TupleTable, membership: Membership) -> Resolution:
         return resolve_with(tuples, membership, self, self.method)
@@ -282,10 +285,12 @@ class LocalResolver(LLMResolver):
         _fallback_chooser(config.llm_fallback, config)
         model = _LazyLocal(lambda: LocalChatModel(local_model_dir(config.local_model_dir)),
                            config.local_model_dir)
-        return cls(model, mode=config.local_mode, k=config.llm_k,
-                   mi_threshold=config.llm_mi_threshold, compress=config.llm_compress,
-                   call_budget=config.llm_call_budget, cache_path=config.llm_cache_path,
-                   fallback=config.llm_fallback, fallback_config=config)
+        resolver = cls(model, mode=config.local_mode, k=config.llm_k,
+                       mi_threshold=config.llm_mi_threshold, compress=config.llm_compress,
+                       call_budget=config.llm_call_budget, cache_path=config.llm_cache_path,
+                       fallback=config.llm_fallback, fallback_config=config)
+        resolver.format = config.format
+        return resolver
 
     def _answers(self, conflicts: Sequence[ConflictCell], contexts: Sequence[CellContext],
                  cache: ResponseCache, state: _RunState,
