@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from tablefuse import store
 from tablefuse.pipeline import export_table
 
 FORMATS: tuple[str, ...] = ("csv", "parquet")
@@ -23,6 +24,19 @@ def export_bytes(db: Path, table: str, fmt: Literal["csv", "parquet"]) -> bytes:
         out = Path(tmp) / f"{table}.{fmt}"
         export_table(db, table, fmt, out)
         return out.read_bytes()
+
+
+# the run's own tables, golden first; the store's other tables (user decisions, the embedding
+# cache, the runs log, anything a later version keeps there) are not offered for export
+USER_TABLES: tuple[str, ...] = ("integrated", "membership", "conflicts", "provenance", "set_notes",
+                                "tuples", "pairs", "candidates", "alignment", "sources",
+                                "input_issues")
+
+
+def exportable_tables(db: Path) -> list[str]:
+    """The user-facing tables ``db`` holds, in ``USER_TABLES`` order."""
+    present = set(store.list_tables(db)) & set(store.TABLES)
+    return [t for t in USER_TABLES if t in present]
 
 
 def file_name(table: str, fmt: str) -> str:

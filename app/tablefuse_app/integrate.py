@@ -104,27 +104,55 @@ def build_config(choices: RunChoices, mapping_file: Path | None = None) -> Table
 
 @dataclass(frozen=True)
 class StageEvent:
-    """One progress report: a stage started (``summary`` None) or finished."""
+    """One progress report: a stage started (``summary`` None), advanced, or finished."""
 
     stage: str
     fraction: float  # of all stages, in [0, 1]
     summary: str | None = None
-    seconds: float | None = None
-    step: int | None = None  # steps done in the stage, when it reports them
+    seconds: float | None = None  # the finished stage's duration
+    step: int | None = None  # steps done in the stage's current phase, when it reports them
     steps: int | None = None
+    elapsed: float | None = None  # seconds since the stage started
+    remaining: float | None = None  # estimated seconds left in the current phase (steps known)
+
+    def text(self) -> str:
+        """The bar's line: "judge… 12/30 · 40 s elapsed · about 1 min left"."""
+        from .humanize import duration
+
+        if self.summary is not None:
+            return f"{self.stage} done"
+        parts = [f"{self.stage}…" + (f" {self.step:,}/{self.steps:,}" if self.step is not None
+                                    and self.steps else "")]
+        if self.elapsed is not None:
+            parts.append(f"{duration(self.elapsed)} elapsed")
+        if self.remaining is not None:
+            parts.append(f"about {duration(self.remaining)} left")
+        return " · ".join(parts)
 
 
 class CallbackProgress:
-    """A ``tablefuse.progress.Progress`` that turns stage reports into ``StageEvent`` calls."""
+    """A ``tablefuse.progress.Progress`` that turns stage reports into ``StageEvent`` calls.
+
+    Each ``total(n)`` starts a new phase of the current stage (a stage may report several: values
+    encoded, epochs, pairs scored), so its step counter starts again at 0, as the CLI's does. The
+    bar never moves back: a phase fills ``PHASE_SHARE`` of what is left of its stage's slot (how
+    many phases follow is not known), and the stage's end fills the slot.
+    """
+
+    PHASE_SHARE = 0.8
 
     def __init__(self, on_event: Callable[[StageEvent], None],
-                 stages: tuple[str, ...] = STAGES) -> None:
+                 stages: tuple[str, ...] = STAGES, clock: Callable[[], float] = time.perf_counter) -> None:
         self.on_event = on_event
         self.stages = stages
+        self.clock = clock
         self._current: str | None = None
-        self._started = 0.0
+        self._started = 0.0  # the stage's start
+        self._phase_started = 0.0  # the current total()'s start
         self._step = 0
         self._steps: int | None = None
+        self._inside = 0.0  # how much of the current stage's slot is filled, in [0, 1]
+        self._phase_base = 0.0  # ``_inside`` when the current phase began
 
     def _fraction(self, name: str, finished: bool) -> float:
         if name not in self.stages:
@@ -132,20 +160,33 @@ class CallbackProgress:
         return (self.stages.index(name) + (1 if finished else 0)) / len(self.stages)
 
     def stage(self, name: str) -> None:
-        self._current, self._started, self._step, self._steps = name, time.perf_counter(), 0, None
-        self.on_event(StageEvent(name, self._fraction(name, False)))
+        now = self.clock()
+        self._current, self._started, self._phase_started = name, now, now
+        self._step, self._steps, self._inside, self._phase_base = 0, None, 0.0, 0.0
+        self.on_event(StageEvent(name, self._fraction(name, False), elapsed=0.0))
 
     def total(self, n: int | None) -> None:
-        self._steps = n
+        self._steps, self._step, self._phase_started = n, 0, self.clock()
+        self._phase_base = self._inside
 
     def advance(self, n: int = 1) -> None:
         self._step += n
-        if self._current is not None:
-            base = self._fraction(self._current, False)
-            share = (min(self._step / self._steps, 1.0) / len(self.stages)) if self._steps else 0.0
-            self.on_event(StageEvent(self._current, base + share, step=self._step,
-                                     steps=self._steps))
+        if self._current is None:
+            return
+        now = self.clock()
+        if self._steps:
+            done = min(self._step / self._steps, 1.0)
+            self._inside = self._phase_base + (1.0 - self._phase_base) * self.PHASE_SHARE * done
+        fraction = self._fraction(self._current, False)
+        if self._current in self.stages:
+            fraction += self._inside / len(self.stages)
+        remaining = None
+        if self._steps and self._step > 0:
+            per_step = (now - self._phase_started) / self._step
+            remaining = max(self._steps - self._step, 0) * per_step
+        self.on_event(StageEvent(self._current, fraction, step=self._step, steps=self._steps,
+                                 elapsed=now - self._started, remaining=remaining))
 
     def done(self, name: str, summary: str) -> None:
-        seconds = time.perf_counter() - self._started if self._current == name else None
-        self.on_event(StageEvent(name, self._fraction(name, True), summary, seconds))
+        seconds = self.clock() - self._started if self._current == name else None
+        self.on_event(StageEvent(name, self._fraction(name, True), summary, seconds, elapsed=seconds))

@@ -350,7 +350,7 @@ def _fsync(path: Path) -> None:
 def _reader(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     path = Path(db_path)
     if not path.is_file():
-        raise StoreError(f"store {path} does not exist; run `tablefuse run` to create it")
+        raise StoreError(f"store {path} does not exist; `tablefuse integrate LAKE --db {path}` creates it")
     if not _is_duckdb_file(path):
         raise StoreError(f"{path} is not a DuckDB database")
     with _connect(path, read_only=True) as con:

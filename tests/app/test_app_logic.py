@@ -18,7 +18,14 @@ from tablefuse_app.settings import AppSettings, Session
 
 @pytest.mark.parametrize(("name", "safe"), [
     ("../../etc/passwd.csv", "passwd.csv"),
-    ("C:\\Users\\x\\évil name[1].tsv", "evil_name_1.tsv"),
+    ("C:\\Users\\x\\évil name[1].tsv", "évil_name_1.tsv"),
+    ("данные.psv", "данные.psv"),
+    ("数据.tsv", "数据.tsv"),
+    ("отчёт 2024 (копия).csv", "отчёт_2024_копия.csv"),
+    ("e\u0301te\u0301.csv", "été.csv"),  # decomposed accents are composed (NFC)
+    ("a\u202ecsv.exe.tsv", "acsv.exe.tsv"),  # a bidi override cannot disguise the extension
+    ("*?[x].csv", "x.csv"),
+    ("数" * 200 + ".tsv", "数" * 78 + ".tsv"),  # within 240 UTF-8 bytes
     ("..", "upload"),
     (".bashrc", "bashrc"),
     ("a b;rm -rf $HOME.csv", "a_b_rm_-rf_HOME.csv"),
@@ -131,8 +138,37 @@ def test_callback_progress_steps_within_a_stage() -> None:
     p.total(4)
     p.advance(2)
     p.done("b", "ok")
-    assert [e.fraction for e in events] == [0.5, 0.75, 1.0]
+    assert [e.fraction for e in events] == [0.5, pytest.approx(0.5 + 0.5 * 0.8 * 0.5), 1.0]
     assert (events[1].step, events[1].steps) == (2, 4)
+
+
+def test_callback_progress_counts_each_phase_from_zero_with_elapsed_and_time_left() -> None:
+    """Issue 19 #5: a judge encodes values, then trains epochs, then scores pairs; each
+    ``total`` starts its count again (it showed "judge… 1309/30"), the bar never moves back."""
+    now = [100.0]
+    events: list[integrate.StageEvent] = []
+    p = integrate.CallbackProgress(events.append, clock=lambda: now[0])
+    p.stage("judge")
+    p.total(1279)  # values encoded
+    for _ in range(1279):
+        p.advance()
+    now[0] += 20.0
+    p.total(30)  # epochs
+    for _ in range(10):
+        now[0] += 2.0
+        p.advance()
+    last = events[-1]
+    assert (last.step, last.steps) == (10, 30)
+    assert last.elapsed == pytest.approx(40.0) and last.remaining == pytest.approx(40.0)
+    assert last.text() == "judge… 10/30 · 40 s elapsed · about 40 s left"
+    fractions = [e.fraction for e in events]
+    assert fractions == sorted(fractions)
+    assert all(e.step is None or e.step <= (e.steps or e.step) for e in events)
+    start, end = integrate.STAGES.index("judge") / 8, (integrate.STAGES.index("judge") + 1) / 8
+    assert start < last.fraction < end
+    now[0] += 659.5
+    p.done("judge", "27 integrable of 27")
+    assert events[-1].seconds == pytest.approx(699.5) and events[-1].fraction == end
 
 
 def _frames() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -237,3 +273,33 @@ def test_export_bytes_and_charts(run_db: Path) -> None:
     assert sum(v["conflicts"] for v in conf["data"]["values"]) == \
         store.read_table(run_db, "conflicts").height
     json.dumps([sizes, hist, conf])
+
+
+def test_store_upload_deduplicates_by_content_and_keeps_unicode_names(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    first = uploads.store_upload(lake, "данные.psv", b"a|b\n1|2\n", max_bytes=100)
+    again = uploads.store_upload(lake, "copy of данные.psv", b"a|b\n1|2\n", max_bytes=100)
+    other = uploads.store_upload(lake, "данные.psv", b"a|b\n3|4\n", max_bytes=100)
+    assert first.path == lake / "данные.psv" and not first.duplicate
+    assert first.message() == "данные.psv → saved as данные.psv"
+    assert again.duplicate and again.path == first.path and "already in the lake" in again.message()
+    assert other.path == lake / "данные_2.psv" and not other.duplicate
+    assert [p.name for p in uploads.lake_files(lake)] == ["данные.psv", "данные_2.psv"]
+
+
+def test_humanize_durations_and_plurals() -> None:
+    from tablefuse_app.humanize import duration, plural
+
+    assert duration(699.516) == "11 min 40 s"
+    assert [duration(s) for s in (0.4, 42.4, 60, 3600, 7322)] == ["0.4 s", "42 s", "1 min", "1 h",
+                                                                  "2 h 2 min"]
+    assert duration(None) == "n/a"
+    assert [plural(n, "file") for n in (0, 1, 2, 1309)] == ["0 files", "1 file", "2 files",
+                                                             "1,309 files"]
+
+
+def test_export_offers_only_user_facing_tables(db_copy: Path) -> None:
+    tables = export.exportable_tables(db_copy)
+    assert tables[0] == "integrated" and {"membership", "conflicts", "provenance"} <= set(tables)
+    assert not {"decisions", "embedding_cache", "runs"} & set(tables)
+    assert set(tables) <= set(store.TABLES)

@@ -142,7 +142,7 @@ def test_explore_lists_sets_searches_and_splits(tmp_path: Path, db_copy: Path) -
     at.multiselect(key="split_tids").set_value(tids[:1])
     _button(at, "Split them off").click().run()
     assert not at.exception
-    assert "Split 1 tuples" in " ".join(_texts(at.success))
+    assert "Split 1 tuple out" in " ".join(_texts(at.success))
     assert store.list_decisions(db_copy)["kind"].to_list() == ["split"]
 
 
@@ -180,12 +180,13 @@ def test_conflicts_typed_value_required(tmp_path: Path, db_copy: Path) -> None:
     assert store.list_decisions(db_copy).height == 0
 
 
-def test_export_offers_every_table_and_draws_charts(tmp_path: Path, db_copy: Path) -> None:
+def test_export_offers_the_user_tables_and_draws_charts(tmp_path: Path, db_copy: Path) -> None:
     at = _app(tmp_path / "s", "Export", db_copy)
     assert not at.exception
     assert at.selectbox(key="export_table").value == "integrated"
     options = at.selectbox(key="export_table").options
-    assert len(options) == len(store.list_tables(db_copy)) and "integrated (golden table)" in options
+    assert options[0] == "integrated (golden table)" and "pairs" in options
+    assert not {"embedding_cache", "decisions", "runs"} & set(options)  # internal tables
     assert len(at.get("download_button")) == 1
     assert len(at.get("vega_lite_chart")) == 3
     at.selectbox(key="export_table").set_value("pairs")

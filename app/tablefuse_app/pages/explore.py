@@ -9,6 +9,7 @@ from tablefuse import store
 from tablefuse.errors import TablefuseError
 
 from .. import explore as logic
+from ..humanize import plural
 from . import common
 
 HIGHLIGHT = "background-color: #ffd166; color: #000"
@@ -27,7 +28,7 @@ def _split(db: str, set_id: int) -> None:
     tids = st.session_state.get("split_tids") or []
     try:
         store.record_split(db, tids, note=f"split from set {set_id} in the app")
-        common.say("success", f"Split {len(tids)} tuples out of set {set_id} into a new set.")
+        common.say("success", f"Split {plural(len(tids), 'tuple')} out of set {set_id} into a new set.")
     except TablefuseError as exc:
         common.say("error", str(exc))
 
@@ -55,7 +56,7 @@ def render() -> None:
                          placeholder="a name, a phone number, part of an address…")
     if text.strip():
         hits = logic.search(tuples, membership, text)
-        st.caption(f"{hits.height} matching tuples" + (" (first 200)" if hits.height >= 200 else ""))
+        st.caption(f"{plural(hits.height, 'matching tuple')}" + (" (first 200)" if hits.height >= 200 else ""))
         st.dataframe(hits, hide_index=True, height=200)
 
     sort = st.radio("Sort sets by", logic.SORTS, horizontal=True, key="explore_sort")
@@ -67,11 +68,11 @@ def render() -> None:
     labels = dict(zip(overview["set_id"].to_list(), overview["label"].to_list(), strict=True))
     sizes = dict(zip(overview["set_id"].to_list(), overview["size"].to_list(), strict=True))
     set_id = st.selectbox("Set", overview["set_id"].to_list(), key="explore_set",
-                          format_func=lambda s: f"set {s} — {sizes[s]} tuples — {labels[s] or ''}")
+                          format_func=lambda s: f"set {s} — {plural(sizes[s], 'tuple')} — {labels[s] or ''}")
     if set_id is None:
         return
     tids = membership.filter(pl.col("set_id") == set_id)["tid"].sort().to_list()
-    st.subheader(f"Set {set_id}: {len(tids)} tuples side by side")
+    st.subheader(f"Set {set_id}: {plural(len(tids), 'tuple')} side by side")
     st.caption("Highlighted: values that differ from the most common value of their row.")
     st.dataframe(_styled(logic.side_by_side(tuples, tids)), height=420)
 
@@ -81,7 +82,7 @@ def render() -> None:
         st.caption(f"Showing the first {logic.MAX_GRAPH_NODES} of {len(tids)} tuples.")
     sources = dict(zip(tuples["tid"].to_list(), tuples["source"].to_list(), strict=True))
     st.vega_lite_chart(logic.graph_spec(nodes, edges, sources), width="stretch")
-    st.caption(f"{len(edges)} judged pairs inside the set; edge colour = pair score.")
+    st.caption(f"{plural(len(edges), 'judged pair')} inside the set; edge colour = pair score.")
 
     with st.expander("Split or merge this set by hand"):
         st.multiselect("Tuples to move into a new set", tids, key="split_tids")

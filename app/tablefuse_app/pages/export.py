@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from tablefuse import store
-
 from .. import export as logic
 from . import common
 
@@ -21,7 +19,7 @@ def render() -> None:
     db = common.require_store()
     if db is None:
         return
-    tables = store.list_tables(db)
+    tables = logic.exportable_tables(db)
     c1, c2 = st.columns(2)
     table = c1.selectbox("Table", tables, index=tables.index("integrated") if "integrated" in tables
                          else 0, key="export_table",

@@ -1,6 +1,8 @@
 """Page 3: the main settings (pipeline defaults preselected), a run with live progress."""
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 import tablefuse
@@ -8,6 +10,7 @@ from tablefuse.errors import TablefuseError
 
 from .. import integrate as logic
 from .. import uploads
+from ..humanize import duration, plural
 from . import common
 
 
@@ -65,14 +68,17 @@ def _run(choices: logic.RunChoices) -> None:
         return
     bar = st.progress(0.0, text="starting")
     status = st.status("Integrating…", expanded=True)
+    shown = [0.0]  # when the bar was last redrawn: a stage may advance thousands of times
 
     def on_event(ev: logic.StageEvent) -> None:
         if ev.summary is None:
-            bar.progress(ev.fraction, text=f"{ev.stage}…" + (
-                f" {ev.step}/{ev.steps}" if ev.step is not None and ev.steps else ""))
+            now = time.monotonic()
+            if ev.step is None or now - shown[0] >= 0.25 or (ev.steps and ev.step >= ev.steps):
+                shown[0] = now
+                bar.progress(ev.fraction, text=ev.text())
             return
-        bar.progress(ev.fraction, text=f"{ev.stage} done")
-        took = f" ({ev.seconds:.1f} s)" if ev.seconds is not None else ""
+        bar.progress(ev.fraction, text=ev.text())
+        took = f" ({duration(ev.seconds)})" if ev.seconds is not None else ""
         status.write(f"✓ **{ev.stage}**: {ev.summary}{took}")
 
     try:
@@ -92,7 +98,7 @@ def render() -> None:
     s = common.session()
     files = uploads.lake_files(s.lake)
     db = common.db_path()
-    st.caption(f"{len(files)} files in this session's lake · the run is stored in `{db}`"
+    st.caption(f"{plural(len(files), 'file')} in this session's lake · the run is stored in `{db}`"
                + (" · your saved column mapping is used" if s.mapping.is_file() else ""))
     choices = _form()
     if choices is not None:
@@ -102,8 +108,9 @@ def render() -> None:
             _run(choices)
     summary = st.session_state.get("last_run")
     if summary:
-        st.success(f"Run {summary['run_id']}: {summary['tuples']} tuples → {summary['sets']} sets, "
-                   f"{summary['conflicts']} conflicts in {summary['seconds']} s.")
+        st.success(f"Run {summary['run_id']}: {plural(summary['tuples'], 'tuple')} → "
+                   f"{plural(summary['sets'], 'set')}, {plural(summary['conflicts'], 'conflict')} "
+                   f"in {duration(summary['seconds'])}.")
         cols = st.columns(5)
         for col, key in zip(cols, ("sources", "tuples", "sets", "multi_tuple_sets", "conflicts"),
                             strict=True):

@@ -10,6 +10,7 @@ from tablefuse.config import IngestConfig
 from tablefuse.errors import TablefuseError
 
 from .. import uploads
+from ..humanize import plural
 from . import common
 
 
@@ -23,21 +24,47 @@ def _preview(path: str, lake: str, mtime_ns: int, size: int) -> uploads.FilePrev
     return uploads.preview_file(Path(path), Path(lake))
 
 
+def _uploader_key() -> str:
+    """The uploader's key; a new one empties its list (``uploader`` first, as tests know it)."""
+    n = int(st.session_state.get("uploader_round", 0))
+    return "uploader" if n == 0 else f"uploader_{n}"
+
+
+def _empty_uploader() -> None:
+    st.session_state.pop(_uploader_key(), None)
+    st.session_state["uploader_round"] = int(st.session_state.get("uploader_round", 0)) + 1
+
+
+def _originals() -> dict[str, str]:
+    """Saved lake name → the name the file was uploaded under."""
+    return st.session_state.setdefault("upload_names", {})
+
+
 def _save_new_uploads(files: list, lake: Path, max_bytes: int) -> None:
-    saved: dict[str, str] = st.session_state.setdefault("saved_uploads", {})
+    """Store the uploader's files in the lake, then empty the uploader.
+
+    The lake is the one list of files (each with its own remove button), so the uploader never
+    shows a file the lake no longer has. Content already in the lake is not stored twice.
+    """
+    if not files:
+        return
+    originals = _originals()
     for f in files:
-        if f.file_id in saved:
-            continue
         try:
-            path = uploads.save_upload(lake, f.name, f.getvalue(), max_bytes)
-            saved[f.file_id] = f"saved as {path.name}"
-            _lake_changed()
+            saved = uploads.store_upload(lake, f.name, f.getvalue(), max_bytes)
         except uploads.UploadRejected as exc:
-            saved[f.file_id] = f"error: {exc}"
-    for f in files:
-        note = saved.get(f.file_id, "")
-        if note.startswith("error: "):
-            st.error(note.removeprefix("error: "))
+            common.say("error", str(exc))
+            continue
+        if saved.duplicate:
+            common.say("info", saved.message())
+            continue
+        originals[saved.path.relative_to(lake).as_posix()] = f.name
+        note = "" if not saved.renamed or uploads.sanitise_filename(f.name) == saved.path.name else (
+            " (a different file already has that name)")
+        common.say("success", saved.message() + note)
+        _lake_changed()
+    _empty_uploader()
+    st.rerun()
 
 
 def _use_example() -> None:
@@ -45,26 +72,42 @@ def _use_example() -> None:
     if example is not None:
         n = uploads.copy_example(example, common.session().lake)
         _lake_changed()
-        common.say("success", f"Copied {n} files of the example lake.")
+        common.say("success", f"Copied {plural(n, 'file')} of the example lake.")
 
 
 def _clear() -> None:
     lake = common.session().lake
     for p in uploads.lake_files(lake):
         p.unlink()
+    _originals().clear()
+    _empty_uploader()
     _lake_changed()
     common.say("info", "Removed every uploaded file.")
 
 
+def _remove(source: str) -> None:
+    if uploads.remove_file(common.session().lake, source):
+        _originals().pop(source, None)
+        _lake_changed()
+        common.say("info", f"Removed {source} from the lake.")
+    else:
+        common.say("error", f"{source} is not in the lake.")
+
+
 def _open_db() -> None:
     path = Path(st.session_state.get("open_db_path", "").strip()).expanduser()
+    if not path.is_file():
+        common.say("error", f"Cannot open {path}: there is no such file. Create a store with "
+                            "`tablefuse integrate LAKE --db FILE`, or run **Integrate** here.")
+        return
     try:
         summary = store.info(path)
     except TablefuseError as exc:
         common.say("error", f"Cannot open {path}: {exc}")
         return
     st.session_state["db_path"] = str(path)
-    common.say("success", f"Opened {path}: {summary['sets']} sets, {summary['conflicts']} conflicts.")
+    common.say("success", f"Opened {path}: {plural(summary['sets'], 'set')}, "
+                          f"{plural(summary['conflicts'], 'conflict')}.")
 
 
 def render() -> None:
@@ -76,7 +119,7 @@ def render() -> None:
     files = st.file_uploader(
         "Add tables: CSV, TSV or any delimiter, Parquet, JSON, NDJSON "
         f"(up to {cfg.max_upload_mb:g} MB each)",
-        type=exts, accept_multiple_files=True, key="uploader")
+        type=exts, accept_multiple_files=True, key=_uploader_key())
     _save_new_uploads(list(files or []), s.lake, cfg.max_upload_bytes)
 
     left, right = st.columns(2)
@@ -90,14 +133,23 @@ def render() -> None:
         st.info("No tables yet. Upload files above, or open an existing database below.")
     else:
         ok = sum(p.ok for p in previews)
-        st.subheader(f"{len(previews)} files · {ok} readable · {len(previews) - ok} with errors")
+        st.subheader(f"{plural(len(previews), 'file')} · {ok} readable · {len(previews) - ok} "
+                     "with errors")
+    originals = _originals()
     for p in previews:
+        row, remove = st.columns([12, 2], vertical_alignment="center")
+        remove.button(f"Remove {p.source}", key=f"remove::{p.source}", on_click=_remove,
+                      args=(p.source,), icon=":material/delete:")
+        shown = p.source
+        if originals.get(p.source, p.source) != p.source:
+            shown = f"{originals[p.source]} → {p.source}"
         if not p.ok:
-            st.error(f"**{p.source}** cannot be used: {p.error}", icon=":material/error:")
+            row.error(f"**{shown}** cannot be used: {p.error}", icon=":material/error:")
             continue
-        title = (f"{p.source} — {p.format}, delimiter {p.delimiter_label}, "
-                 f"encoding {p.encoding or 'n/a'}, {p.rows} rows, {p.columns.height} columns")
-        with st.expander(title, icon=":material/check_circle:"):
+        title = (f"{shown} — {p.format}, delimiter {p.delimiter_label}, "
+                 f"encoding {p.encoding or 'n/a'}, {plural(p.rows, 'row')}, "
+                 f"{plural(p.columns.height, 'column')}")
+        with row.expander(title, icon=":material/check_circle:"):
             for issue in p.issues:
                 st.warning(issue)
             c1, c2 = st.columns([1, 2])
