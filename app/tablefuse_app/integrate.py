@@ -114,6 +114,7 @@ class StageEvent:
     steps: int | None = None
     elapsed: float | None = None  # seconds since the stage started
     remaining: float | None = None  # estimated seconds left in the current phase (steps known)
+    at: float | None = None  # wall-clock time of a stage's start (time.time())
 
     def text(self) -> str:
         """The bar's line: "judge… 12/30 · 40 s elapsed · about 1 min left"."""
@@ -123,7 +124,9 @@ class StageEvent:
             return f"{self.stage} done"
         parts = [f"{self.stage}…" + (f" {self.step:,}/{self.steps:,}" if self.step is not None
                                     and self.steps else "")]
-        if self.elapsed is not None:
+        if self.step is None and self.at is not None:  # nothing done yet: when it began
+            parts.append("started " + time.strftime("%H:%M:%S", time.localtime(self.at)))
+        elif self.elapsed is not None:
             parts.append(f"{duration(self.elapsed)} elapsed")
         if self.remaining is not None:
             parts.append(f"about {duration(self.remaining)} left")
@@ -163,7 +166,7 @@ class CallbackProgress:
         now = self.clock()
         self._current, self._started, self._phase_started = name, now, now
         self._step, self._steps, self._inside, self._phase_base = 0, None, 0.0, 0.0
-        self.on_event(StageEvent(name, self._fraction(name, False), elapsed=0.0))
+        self.on_event(StageEvent(name, self._fraction(name, False), elapsed=0.0, at=time.time()))
 
     def total(self, n: int | None) -> None:
         self._steps, self._step, self._phase_started = n, 0, self.clock()

@@ -152,10 +152,16 @@ def lake_files(lake: Path, extensions: tuple[str, ...] = IngestConfig().extensio
 
 
 def copy_example(example: Path, lake: Path) -> int:
-    """Copy the bundled example lake into the session lake; returns files copied."""
+    """Copy the bundled example lake into the session lake; returns files copied.
+
+    A file whose content the lake already holds (under any name) is not copied again.
+    """
     n = 0
     for src in lake_files(example):
         dst = lake / src.relative_to(example)
+        if find_same_content(lake, src.read_bytes()) is not None:
+            continue
+        dst = unique_path(dst.parent, dst.name)
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dst)
         n += 1

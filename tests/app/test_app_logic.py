@@ -3,6 +3,7 @@ export and the progress adapter."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -149,6 +150,7 @@ def test_callback_progress_counts_each_phase_from_zero_with_elapsed_and_time_lef
     events: list[integrate.StageEvent] = []
     p = integrate.CallbackProgress(events.append, clock=lambda: now[0])
     p.stage("judge")
+    assert re.fullmatch(r"judge… · started \d\d:\d\d:\d\d", events[0].text())
     p.total(1279)  # values encoded
     for _ in range(1279):
         p.advance()
@@ -303,3 +305,11 @@ def test_export_offers_only_user_facing_tables(db_copy: Path) -> None:
     assert tables[0] == "integrated" and {"membership", "conflicts", "provenance"} <= set(tables)
     assert not {"decisions", "embedding_cache", "runs"} & set(tables)
     assert set(tables) <= set(store.TABLES)
+
+
+def test_copy_example_skips_content_already_in_the_lake(tmp_path: Path, tiny_lake: Path) -> None:
+    lake = tmp_path / "lake"
+    uploads.store_upload(lake, "mine.csv", (tiny_lake / "a.csv").read_bytes(), max_bytes=10_000)
+    assert uploads.copy_example(tiny_lake, lake) == 1  # b.csv; a.csv is in as mine.csv
+    assert uploads.copy_example(tiny_lake, lake) == 0
+    assert [p.name for p in uploads.lake_files(lake)] == ["b.csv", "mine.csv"]

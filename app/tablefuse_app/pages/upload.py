@@ -71,8 +71,10 @@ def _use_example() -> None:
     example = common.settings().example_lake
     if example is not None:
         n = uploads.copy_example(example, common.session().lake)
+        total = len(uploads.lake_files(example))
         _lake_changed()
-        common.say("success", f"Copied {plural(n, 'file')} of the example lake.")
+        common.say("success", f"Copied {plural(n, 'file')} of the example lake"
+                   + (f" ({total - n} already in the lake)." if n < total else "."))
 
 
 def _clear() -> None:
