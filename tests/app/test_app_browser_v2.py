@@ -181,6 +181,13 @@ def test_counts_follow_decisions_messages_plurals_and_export_tables(
     page.text(f"Split 1 tuple out of set {set_id} into a new set.")
     page.idle()
     assert counts()[0] == sets + 1  # the sidebar counts the decided sets
+    heading = browser.find_element(By.XPATH, "//h3[contains(., 'side by side')]").text
+    picker = browser.find_element(By.XPATH, "//div[@data-testid='stSelectbox'][.//p[text()='Set']]")
+    shown = " ".join(filter(None, [picker.text] + [i.get_attribute("value") or ""
+                                                   for i in picker.find_elements(By.TAG_NAME, "input")]))
+    n = re.search(r": (\d+) tuples? side by side", heading)
+    m = re.search(r"— (\d+) tuples? —", shown)
+    assert n and m and n[1] == m[1], (heading, shown)  # the picker and the heading agree
 
     page.go("Export")
     picker = browser.find_element(By.XPATH, "//div[@data-testid='stSelectbox'][.//p[text()='Table']]")

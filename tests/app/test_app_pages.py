@@ -135,7 +135,7 @@ def test_explore_lists_sets_searches_and_splits(tmp_path: Path, db_copy: Path) -
     assert len(hits) >= 1 and all("Blue Door" in n for n in hits["name"])
     sizes = store.read_table(db_copy, "membership").group_by("set_id").len()
     multi = int(sizes.filter(pl.col("len") > 1)["set_id"][0])
-    at.selectbox(key="explore_set").set_value(multi).run()
+    next(b for b in at.selectbox if b.label == "Set").set_value(multi).run()
     tids = sorted(store.read_table(db_copy, "membership").filter(pl.col("set_id") == multi)["tid"])
     side = at.dataframe[-1].value
     assert [c for c in side.columns] == [f"tid {t}" for t in tids]

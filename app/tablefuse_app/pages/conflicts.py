@@ -8,6 +8,7 @@ from tablefuse import store
 from tablefuse.errors import TablefuseError
 
 from .. import conflicts as logic
+from ..humanize import plural
 from . import common
 
 ALL = "(all attributes)"
@@ -62,7 +63,7 @@ def render() -> None:
         attr = c1.selectbox("Attribute", [ALL, *attrs], key="conf_attr")
         text = c2.text_input("Search candidate values", key="conf_text")
         view = logic.conflict_table(conflicts, None if attr == ALL else attr, text)
-        st.caption(f"{view.height} of {conflicts.height} conflicts")
+        st.caption(f"{view.height:,} of {plural(conflicts.height, 'conflict')}")
         st.dataframe(view, hide_index=True, height=260,
                      column_config={"confidence": st.column_config.NumberColumn(format="%.2f")})
         keys = list(zip(view["set_id"].to_list(), view["attribute"].to_list(), strict=True))

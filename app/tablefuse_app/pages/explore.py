@@ -1,6 +1,8 @@
 """Page 4: integrable sets by size or uncertainty, a set side by side, its graph, search."""
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import polars as pl
 import streamlit as st
@@ -37,7 +39,8 @@ def _merge(db: str, set_id: int) -> None:
     others = st.session_state.get("merge_sets") or []
     try:
         store.record_merge(db, [set_id, *others], note="merged in the app")
-        common.say("success", f"Merged sets {', '.join(map(str, others))} into set {set_id}.")
+        which = "set" if len(others) == 1 else "sets"
+        common.say("success", f"Merged {which} {', '.join(map(str, others))} into set {set_id}.")
     except TablefuseError as exc:
         common.say("error", str(exc))
 
@@ -67,8 +70,18 @@ def render() -> None:
                                     min_value=0.0, max_value=1.0, format="%.2f")})
     labels = dict(zip(overview["set_id"].to_list(), overview["label"].to_list(), strict=True))
     sizes = dict(zip(overview["set_id"].to_list(), overview["size"].to_list(), strict=True))
-    set_id = st.selectbox("Set", overview["set_id"].to_list(), key="explore_set",
-                          format_func=lambda s: f"set {s} — {plural(sizes[s], 'tuple')} — {labels[s] or ''}")
+    options = overview["set_id"].to_list()
+
+    def label(s: int) -> str:
+        return f"set {s} — {plural(sizes[s], 'tuple')} — {labels[s] or ''}"
+
+    # the browser keeps a select box's shown label while its key stays, so a split or merge left
+    # "6 tuples" on screen under a heading saying 4: the key follows the labels, the choice is kept
+    digest = hashlib.sha1("\n".join(map(label, options)).encode()).hexdigest()[:12]
+    kept = st.session_state.get("explore_set_id")
+    set_id = st.selectbox("Set", options, index=options.index(kept) if kept in options else 0,
+                          key=f"explore_set::{digest}", format_func=label)
+    st.session_state["explore_set_id"] = set_id
     if set_id is None:
         return
     tids = membership.filter(pl.col("set_id") == set_id)["tid"].sort().to_list()
