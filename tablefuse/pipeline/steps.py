@@ -263,9 +263,7 @@ class Pipeline:
     def store(self, db_path: str | Path | None = None) -> RunResult:
         """Write the run to the DuckDB store (atomically), the trained judge beside it and the new
         embeddings into its cache."""
-        from ..store import write_run
-
-        from ..store import store_lock
+        from ..store import store_lock, write_run
 
         path = db_path if db_path is not None else self.db_path
         if path is None:
