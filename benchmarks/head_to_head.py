@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> None:
                else run_tablefuse(name, variant))
         print(json.dumps(rec))
         return
-    path = RESULTS / "head_to_head.json"
+    path = RESULTS / os.environ.get("TABLEFUSE_H2H_JSON", "head_to_head.json")  # another file: a parallel run
     if ns.cmd == "report":
         write_report(json.loads(path.read_text()))
         write_ablation(json.loads((RESULTS / "judge_ablation.json").read_text()))
@@ -449,20 +449,25 @@ def write_report(data: dict[str, Any]) -> None:
              "Load: the 1-minute load average before / after the run (the 2 cores are shared, so CPU seconds are "
              "the comparable figure). Target: tablefuse wall ≤ 2× Splink's on the FEBRL lakes, ≤ 3× on cora and D4.",
              "",
-             "| lake | system | variant | wall s | CPU s | peak MB | set P | set R | set F1 | wall / Splink | load |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| lake | system | variant | wall s | CPU s | peak MB | set P | set R | set F1 | wall / Splink | "
+             "CPU / Splink | block s | judge s | load |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in LAKES:
         sp = next((r for r in runs if r["lake"] == name and r["system"] == "splink" and "wall_s" in r), None)
         for r in [x for x in runs if x["lake"] == name]:
             if "wall_s" not in r:
                 lines.append(f"| {name} | {r['system']} | {r['variant']} | {r.get('skipped') or 'error'} |"
-                             " | | | | | | |")
+                             " | | | | | | | | | |")
                 continue
             ratio = (f"{r['wall_s'] / sp['wall_s']:.1f}× (target {TARGET_RATIO[name]:.0f}×)"
                      if sp and r is not sp else "")
+            cpu_ratio = f"{r['cpu_s'] / sp['cpu_s']:.1f}×" if sp and r is not sp and sp["cpu_s"] else ""
+            st = r.get("stages_s") or {}
             lines.append(f"| {name} | {r['system']} | {r['variant']} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | "
                          f"{r['peak_rss_mb']:.0f} | {r['set_precision']:.4f} | {r['set_recall']:.4f} | "
-                         f"**{r['set_f1']:.4f}** | {ratio} | {r['load_before']}/{r['load_after']} |")
+                         f"**{r['set_f1']:.4f}** | {ratio} | {cpu_ratio} | {st.get('block', '')} | "
+                         f"{st.get('judge', '')} | "
+                         f"{r['load_before']}/{r['load_after']} |")
     (RESULTS / "head_to_head.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

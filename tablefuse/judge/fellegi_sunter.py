@@ -292,6 +292,7 @@ class FellegiSunterJudge:
         self.information = information  # False: no term-frequency adjustment, junk values compared as any other
         self.model_: FSModel | None = None
         self.attributes_: tuple[str, ...] | None = None
+        self.stats_: dict[str, Any] = {}
 
     @classmethod
     def from_config(cls, config: JudgeConfig) -> FellegiSunterJudge:
@@ -337,7 +338,7 @@ class FellegiSunterJudge:
         levels = self.computer_.levels(self.codes_[ia], self.codes_[ib])
         m, u, lam, it = em(levels, u, max_iter=self.max_iter, fix_u=self.fix_u)
         self.model_ = FSModel(self.columns_, m, u, lam, it, self.tf_adjust and self.information)
-        self.stats_: dict[str, Any] = {"em_iterations": it, "lambda": round(lam, 6), "u_pairs": size,
+        self.stats_ = {"em_iterations": it, "lambda": round(lam, 6), "u_pairs": size,
                        "seconds_fit": round(time.perf_counter() - t0, 3),
                        "m_exact": [round(float(x), 4) for x in m[:, 0]],
                        "u_exact": [round(float(x), 6) for x in u[:, 0]]}

@@ -22,6 +22,7 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 logger = logging.getLogger("tablefuse")
 
@@ -111,11 +112,11 @@ def apply_threads(plan: ThreadPlan | int) -> Iterator[ThreadPlan]:
         torch.set_num_threads(plan.threads)
     except ImportError:  # pragma: no cover - torch is a dependency
         pass
-    limiter = contextlib.nullcontext()
+    limiter: Any = contextlib.nullcontext()
     try:
         from threadpoolctl import threadpool_limits
 
-        limiter = threadpool_limits(limits=plan.threads)  # type: ignore[assignment]
+        limiter = threadpool_limits(limits=plan.threads)
     except ImportError:  # pragma: no cover - optional
         pass
     try:
