@@ -11,6 +11,7 @@ import contextlib
 import datetime as _dt
 import json
 import resource
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -274,12 +275,15 @@ class Pipeline:
         with store_lock(path):  # one writer at a time: the run, its judge and its cache together
             write_run(path, result, version=__version__)
             save = getattr(self.fitted_judge, "save", None)
+            folder = policy.judge_dir(path)
             if callable(save):  # a trained judge lives beside its store: `tablefuse judge` re-scores
                 try:
-                    save(policy.judge_dir(path))
+                    save(folder)
                 except OSError as exc:  # a full disk: the run is stored, its judge could not be
                     raise StoreError(f"the run was written to {path}, but its trained judge could not be "
-                                     f"saved to {policy.judge_dir(path)}: {exc}") from exc
+                                     f"saved to {folder}: {exc}") from exc
+            elif folder.is_dir():  # an earlier run's judge must not re-score this run's pairs
+                shutil.rmtree(folder)
             if self.runtime is not None:
                 policy.save_embedding_cache(self.config, self.runtime.encoder, path)
         self.stages.append(StageStats("store", round(time.perf_counter() - t0, 4), round(_peak_rss_mb(), 1)))

@@ -91,3 +91,14 @@ def test_golden_cells_changed_beyond_their_format_are_noted_in_the_store(stored)
         notes = [n for (n,) in con.sql("SELECT note FROM set_notes").fetchall()]
     restored = [n for n in notes if n.startswith("zip: ") and "restored to" in n]
     assert restored, notes[:5]
+
+
+def test_a_run_whose_judge_saves_nothing_removes_an_earlier_runs_judge(tmp_path):
+    """An earlier run's saved judge must not re-score a later run's pairs (``tablefuse judge``)."""
+    db = tmp_path / "r.duckdb"
+    stale = tmp_path / "r.duckdb.judge"
+    stale.mkdir()
+    (stale / "meta.json").write_text("{}")
+    Pipeline(FAST).run(EXAMPLE_LAKE, db)  # the similarity judge has nothing to save
+    assert not stale.exists()
+    assert Pipeline.from_store(db).fitted_judge is None
