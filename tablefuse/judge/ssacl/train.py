@@ -57,6 +57,10 @@ _CODE_IDF = FEATURE_NAMES.index("code_match_idf")
 _CONFLICT = FEATURE_NAMES.index("code_conflict")
 
 
+#: bounded training applies to training sets of at least this many large batches (one epoch's steps)
+BOUNDED_MIN_STEPS = 8
+
+
 @dataclass(frozen=True)
 class TrainParams:
     """SSACL training hyper-parameters (mirrors ``SSACLConfig``, the ``[judge.ssacl]`` options)."""
@@ -469,7 +473,10 @@ def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: 
     if init_state is not None:
         head.load_state_dict(init_state)
     batch_size, lr, epochs, patience = params.batch_size, params.learning_rate, params.epochs, params.patience
-    if params.bounded and encoder is None:
+    # bounded only where it bounds real work: a training set under BOUNDED_MIN_STEPS large batches
+    # would get a handful of optimizer steps in all (a tiny lake's head then never leaves its
+    # initial scores), while training it the plain way costs well under a second
+    if params.bounded and encoder is None and len(labels) >= BOUNDED_MIN_STEPS * params.bounded_batch:
         batch_size = max(batch_size, params.bounded_batch)
         lr = max(lr, min(3e-3, lr * math.sqrt(batch_size / params.batch_size)))
         epochs, patience = min(epochs, params.bounded_epochs), min(patience, 2)
