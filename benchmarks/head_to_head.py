@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -214,23 +214,24 @@ def run_splink(name: str) -> dict[str, Any]:
         rules = [block_on(cols[0])]
     db = DuckDBAPI(duckdb.connect())
     sdfs = [db.register(f, table_name=f"t{i}") for i, f in enumerate(frames)]
-    link_type = "link_only" if len(frames) > 1 else "dedupe_only"
-    settings = SettingsCreator(link_type=link_type, unique_id_column_name="uid", comparisons=comps,
-                               blocking_rules_to_generate_predictions=rules)
+    link_type: Literal["link_only", "dedupe_only"] = "link_only" if len(frames) > 1 else "dedupe_only"
+    # list(...): Splink types these parameters as (invariant) lists of a wider union
+    settings = SettingsCreator(link_type=link_type, unique_id_column_name="uid", comparisons=list(comps),
+                               blocking_rules_to_generate_predictions=list(rules))
     linker = Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings, log_level=40)
     recall_used = None
     for recall in (0.7, 0.85, 1.0):
         try:
-            linker.training.estimate_probability_two_random_records_match(rules, recall=recall)
+            linker.training.estimate_probability_two_random_records_match(list(rules), recall=recall)
             recall_used = recall
             break
         except ValueError:
             continue
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=0)
     failed = []
-    for r in rules:
+    for rule in rules:
         try:
-            linker.training.estimate_parameters_using_expectation_maximisation(r)
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
         except Exception as exc:  # EM cannot train on a rule that fixes every comparison
             failed.append(type(exc).__name__)
     pred = linker.inference.predict(threshold_match_probability=0.5)
@@ -322,7 +323,7 @@ def _tuples(name: str):
 
 def run_ablation(name: str, variant: str) -> dict[str, Any]:
     from tablefuse.config import JudgeConfig, SSACLConfig
-    from tablefuse.judge import make_judge
+    from tablefuse.judge import FellegiSunterJudge, make_judge
 
     got = _tuples(name)
     if isinstance(got, str):
@@ -332,6 +333,7 @@ def run_ablation(name: str, variant: str) -> dict[str, Any]:
     # the static value encoder for every SSACL variant: comparable CPU cost on every lake
     judge = make_judge(JudgeConfig(method=method, ssacl=SSACLConfig(**{"encoder": "static", **over})))
     if variant == "fs-no-info":
+        assert isinstance(judge, FellegiSunterJudge)  # the variant's method is fellegi_sunter
         judge.information = False
     c0, t0 = time.process_time(), time.perf_counter()
     scored = judge.fit(tuples, cands).score(tuples, cands)

@@ -90,8 +90,8 @@ def load_magellan(name: str, split: str = "test") -> LabelledPairs:
     })
     seen: dict[tuple[int, int], int] = {}
     for a, b, y in pairs:
-        key = (min(a, b), max(a, b))
-        seen[key] = max(seen.get(key, 0), y)
+        pair = (min(a, b), max(a, b))
+        seen[pair] = max(seen.get(pair, 0), y)
     cand = pl.DataFrame({"tid_a": [k[0] for k in seen], "tid_b": [k[1] for k in seen],
                          "blocker": ["magellan"] * len(seen)},
                         schema={"tid_a": pl.Int64, "tid_b": pl.Int64, "blocker": pl.Utf8})
@@ -501,7 +501,8 @@ def _gpu_section() -> list[str]:
         lines += ["", f"Encoder throughput there (`benchmarks/gpu_encode.py`, {enc.get('gpu')}, torch "
                   f"{enc.get('torch')}, bf16 autocast, texts of 3-24 words): {best.get('tuples_per_s')} "
                   f"texts/s at batch {best.get('batch_size')} (about 80/s on this CPU); the SSACL head trains "
-                  f"at {enc.get('head', {}).get('pairs_per_s')} pairs/s (batch {enc.get('head', {}).get('batch_size')}, "
+                  f"at {enc.get('head', {}).get('pairs_per_s')} pairs/s "
+                  f"(batch {enc.get('head', {}).get('batch_size')}, "
                   f"{enc.get('head', {}).get('attributes')} attributes)."]
     return lines + [""]
 
@@ -541,7 +542,8 @@ def report() -> None:
                          "> Splink | - | - |")
         lines.append("")
         lines += ["## DeepMatcher/Magellan test splits", "",
-                  "| dataset | variant | P | R | F1 | threshold | F1 synthetic / otsu cut | oracle-t F1 | Ditto (supervised) | Jellyfish-13B (zero-shot) | fit s | pairs/s |",
+                  "| dataset | variant | P | R | F1 | threshold | F1 synthetic / otsu cut | oracle-t F1 "
+                  "| Ditto (supervised) | Jellyfish-13B (zero-shot) | fit s | pairs/s |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in sorted(mag, key=lambda r: (list(MAGELLAN).index(r["dataset"]), list(VARIANTS).index(r["variant"]))):
             lines.append(f"| {r['dataset']} | {r['variant']} | {r['precision']:.3f} | {r['recall']:.3f} | "
@@ -552,7 +554,8 @@ def report() -> None:
     e2e = [r for r in rows if r["suite"] == "e2e"]
     if e2e:
         lines += ["## End to end with blocking (token blocker), ccer / der", "",
-                  "| dataset | variant | P | R | F1 | candidates | gold in candidates | threshold | F1 synthetic / otsu cut | oracle-t F1 | fit s | pairs/s | peak MB |",
+                  "| dataset | variant | P | R | F1 | candidates | gold in candidates | threshold "
+                  "| F1 synthetic / otsu cut | oracle-t F1 | fit s | pairs/s | peak MB |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in sorted(e2e, key=lambda r: (r["dataset"], r["variant"])):
             lines.append(f"| {r['dataset']} | {r['variant']} | {r['precision']:.3f} | {r['recall']:.3f} | "

@@ -58,12 +58,13 @@ class SplinkJudge:
         self.db = DuckDBAPI(duckdb.connect())
         sdf = self.db.register(frame.to_pandas(), table_name="lake")
         rules = [block_on(a) for a in attrs]
-        settings = SettingsCreator(link_type="dedupe_only", unique_id_column_name="tid", comparisons=comps,
-                                   blocking_rules_to_generate_predictions=rules)
+        # list(...): Splink types these parameters as (invariant) lists of a wider union
+        settings = SettingsCreator(link_type="dedupe_only", unique_id_column_name="tid", comparisons=list(comps),
+                                   blocking_rules_to_generate_predictions=list(rules))
         self.linker = Linker(sdf, settings, log_level=40)
         for recall in (0.7, 0.85, 1.0):  # Splink refuses a recall its rules contradict: raise it
             try:
-                self.linker.training.estimate_probability_two_random_records_match(rules, recall=recall)
+                self.linker.training.estimate_probability_two_random_records_match(list(rules), recall=recall)
                 self.recall = recall
                 break
             except ValueError:

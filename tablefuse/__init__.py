@@ -9,8 +9,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 from .config import TablefuseConfig, load_config
-from .errors import (AlignmentError, ConfigError, ContractError, InputError, LLMError, ModelError,
-                     NotFittedError, StoreError, TablefuseError)
+from .errors import (
+    AlignmentError,
+    ConfigError,
+    ContractError,
+    InputError,
+    LLMError,
+    ModelError,
+    NotFittedError,
+    StoreError,
+    TablefuseError,
+)
 
 if TYPE_CHECKING:
     from .pipeline import Pipeline, integrate

@@ -173,15 +173,15 @@ def _parse_date(raw: str, folded: str) -> str | None:
     if not 2 <= len(toks) <= 3 or not any(t in _MONTH_NUMBER for t in toks):
         return None
     if len(toks) == 2:
-        mon, year = toks
-        if mon in _MONTH_NUMBER and _YEAR.match(year):
-            return f"{int(year):04d}-{_MONTH_NUMBER[mon]:02d}"
+        mon, year_text = toks
+        if mon in _MONTH_NUMBER and _YEAR.match(year_text):
+            return f"{int(year_text):04d}-{_MONTH_NUMBER[mon]:02d}"
         return None
     orders = ((0, 1, 2), (1, 0, 2), (2, 1, 0))  # (month, day, year) positions: MDY, DMY, YMD
     for mi, di, yi in orders:
-        mon, day, year = toks[mi], _DAY.match(toks[di]), toks[yi]
-        if mon in _MONTH_NUMBER and day and _YEAR.match(year):
-            return _iso(int(year), _MONTH_NUMBER[mon], int(day.group(1)))
+        mon, day, year_text = toks[mi], _DAY.match(toks[di]), toks[yi]
+        if mon in _MONTH_NUMBER and day and _YEAR.match(year_text):
+            return _iso(int(year_text), _MONTH_NUMBER[mon], int(day.group(1)))
     return None
 
 

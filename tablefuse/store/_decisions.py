@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 import duckdb
 import polars as pl
@@ -203,7 +203,7 @@ def record_override(db_path: str | Path, set_id: int, attribute: str, value: str
 def record_accept(db_path: str | Path, set_id: int, attribute: str, note: str | None = None) -> str:
     """Confirm the value chosen now for (set, attribute), so later re-resolution cannot move it."""
     current = decided(db_path)
-    row = current.integrated.filter(pl.col("set_id") == set_id)
+    row = current.table("integrated").filter(pl.col("set_id") == set_id)
     _check_cell(row, set_id, attribute)
     return _record_cell(db_path, "accept", set_id, attribute, row[attribute][0], note, current)
 
@@ -218,7 +218,7 @@ def _check_cell(golden_row: pl.DataFrame, set_id: int, attribute: str) -> None:
 def _record_cell(db_path: str | Path, kind: str, set_id: int, attribute: str, value: str | None,
                  note: str | None, current: Decided | None = None) -> str:
     current = current or decided(db_path)
-    _check_cell(current.integrated.filter(pl.col("set_id") == set_id), set_id, attribute)
+    _check_cell(current.table("integrated").filter(pl.col("set_id") == set_id), set_id, attribute)
     tids = current.membership.filter(pl.col("set_id") == set_id)["tid"].to_list()
     return _insert(db_path, kind, set_id, attribute, value, _members(db_path, tids), note)
 

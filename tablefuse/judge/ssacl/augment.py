@@ -3,9 +3,10 @@
 A tuple and its augmented copy are SSACL's positives. Every operator is a pure function of the
 value and a ``random.Random``, so a seed fixes the training set. Families (names used in
 ``judge.ssacl.augment``): ``typo`` (keyboard-neighbour substitution, insertion, deletion,
-transposition), ``token`` (drop, swap), ``crop`` (opt-in: keep a span of a long value), ``null`` (an attribute nulled out: nulls complement, they
-never conflict), ``semantic`` (dictionary substitution: countries/ISO codes, states, suffixes,
-months, nicknames ... from ``tablefuse.equivalence``) and ``format`` (number and date reformatting).
+transposition), ``token`` (drop, swap), ``crop`` (opt-in: keep a span of a long value), ``null``
+(an attribute nulled out: nulls complement, they never conflict), ``semantic`` (dictionary
+substitution: countries/ISO codes, states, suffixes, months, nicknames ... from
+``tablefuse.equivalence``) and ``format`` (number and date reformatting).
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def _neighbours(ch: str) -> str:
 def _letter_positions(value: str) -> list[int]:
     # letters only: a typo in a digit changes a price or a year, which is no longer the same value;
     # nor letters of a token holding a digit: a model code ("KDL-40V4100") with a typo is another product
-    out = []
+    out: list[int] = []
     for m in re.finditer(r"\S+", value):
         if not any(ch.isdigit() for ch in m.group()):
             out.extend(m.start() + i for i, ch in enumerate(m.group()) if ch.isalpha())
@@ -241,13 +242,15 @@ def augment_tuple(values: Sequence[str | None], rng: random.Random,
             continue
         if not ops:
             continue
-        new = rng.choice(ops)(out[i], rng)
-        if new == out[i]:  # that operator did not apply: try the others once, in random order
+        value = out[i]
+        assert value is not None  # i is a filled position, visited once, and not nulled above
+        new = rng.choice(ops)(value, rng)
+        if new == value:  # that operator did not apply: try the others once, in random order
             for op in rng.sample(ops, len(ops)):
-                new = op(out[i], rng)
-                if new != out[i]:
+                new = op(value, rng)
+                if new != value:
                     break
-        if new != out[i] and new.strip():
+        if new != value and new.strip():
             out[i] = new
             changed = True
     return out

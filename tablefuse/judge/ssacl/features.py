@@ -6,9 +6,8 @@ also sees string features per attribute; these are computed here, in plain Pytho
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -53,7 +52,7 @@ def value_features(a: Prepared | None, b: Prepared | None) -> tuple[float, ...]:
     union = len(a.tokens | b.tokens)
     jacc = inter / union if union else 0.0
     both_num = a.number is not None and b.number is not None
-    num = numeric_similarity(a.number, b.number) if both_num else 0.0
+    num = numeric_similarity(a.number, b.number) if a.number is not None and b.number is not None else 0.0
     la, lb = len(a.text), len(b.text)
     return (1.0, 0.0, 0.0, jacc, fuzz.ratio(a.text, b.text) / 100.0,
             fuzz.token_set_ratio(a.text, b.text) / 100.0, num, float(both_num), min(la, lb) / max(la, lb))
@@ -181,4 +180,5 @@ class PairFeaturizer:
         return out
 
 
-__all__ = ["BASE_FEATURES", "FEATURE_NAMES", "IDF_FEATURES", "N_FEATURES", "TUPLE_FEATURES", "PairFeaturizer", "Prepared", "prepare", "value_features"]
+__all__ = ["BASE_FEATURES", "FEATURE_NAMES", "IDF_FEATURES", "N_FEATURES", "TUPLE_FEATURES", "PairFeaturizer",
+           "Prepared", "prepare", "value_features"]

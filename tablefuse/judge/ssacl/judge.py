@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -29,9 +29,19 @@ from .augment import FAMILIES, OPTIONAL_FAMILIES
 from .features import FEATURE_NAMES, PairFeaturizer
 from .lakestats import LakeStats
 from .threshold import METHODS, choose_threshold
-from .threshold import choose_threshold
-from .train import (HARD_NEG, PSEUDO_POS, PairRows, TrainParams, ValueIndex, build_pairs, mutual_best_pairs,
-                    rescore_sample)
+from .train import (
+    HARD_NEG,
+    PSEUDO_POS,
+    PairRows,
+    TrainParams,
+    ValueIndex,
+    build_pairs,
+    mutual_best_pairs,
+    rescore_sample,
+)
+
+if TYPE_CHECKING:
+    from .model import MatcherHead
 
 logger = logging.getLogger("tablefuse")
 FORMAT_VERSION = 2  # 2: lake statistics (lake_stats.json) and IDF/code features
@@ -118,6 +128,9 @@ class SSACLJudge:
     >>> judge.save("run/judge"); SSACLJudge.load("run/judge").score(tuples, candidates)  # doctest: +SKIP
     """
 
+    table_: np.ndarray  # the value embeddings, one row per ``values_`` text (fit or load)
+    tuned_: tuple[Any, Any] | None  # the fine-tuned transformers model and its tokenizer
+
     def __init__(self, params: TrainParams | None = None, threshold: float | None = None,
                  threshold_method: str = "synthetic", model_dir: str | None = None, device: str = "auto",
                  encoder=None, progress=None, score_batch_size: int = 2048, encoder_kind: str = "auto",
@@ -129,7 +142,8 @@ class SSACLJudge:
         if encoder_kind not in KINDS:
             raise ConfigError(f"judge.ssacl.encoder {encoder_kind!r} unknown; choose from {KINDS}")
         if encoder_kind in ("static", "minilm-int8") and (params or TrainParams()).finetune_encoder:
-            raise ConfigError(f"judge.ssacl.finetune_encoder needs the full model; judge.ssacl.encoder is {encoder_kind!r}")
+            raise ConfigError("judge.ssacl.finetune_encoder needs the full model; "
+                              f"judge.ssacl.encoder is {encoder_kind!r}")
         self.params = params or TrainParams()
         bad = set(self.params.augment) - set(FAMILIES) - set(OPTIONAL_FAMILIES)
         if bad:
@@ -146,7 +160,7 @@ class SSACLJudge:
         self.feature_cache_: CandidateFeatures | None = None
         self.progress = progress
         self.score_batch_size = score_batch_size
-        self.head_ = None
+        self.head_: MatcherHead | None = None
         self.attributes_: tuple[str, ...] | None = None
 
     @classmethod
@@ -203,7 +217,8 @@ class SSACLJudge:
             new = _encode_with(model, tokenizer, texts, self.device_)
         else:
             new = self._text_encoder().encode(texts, self.progress)
-        self.table_ = np.concatenate([self.table_, new.astype(np.float32)]) if self.table_.size else new.astype(np.float32)
+        new = new.astype(np.float32)
+        self.table_ = np.concatenate([self.table_, new]) if self.table_.size else new
 
     # -- estimator -------------------------------------------------------------------------
     def fit(self, tuples: TupleTable, candidates: CandidatePairs) -> SSACLJudge:
@@ -263,7 +278,8 @@ class SSACLJudge:
         self.table_ = enc.encode(self.values_.texts, self.progress).astype(np.float32)
         t_enc = time.perf_counter()
         feats = self.featurizer_.features(train.rows_a, train.rows_b)
-        vfeats = self.featurizer_.features(val.rows_a, val.rows_b) if len(val) else np.zeros((0,) + feats.shape[1:], np.float32)
+        vfeats = (self.featurizer_.features(val.rows_a, val.rows_b) if len(val)
+                  else np.zeros((0,) + feats.shape[1:], np.float32))
         labels = np.asarray(train.labels, dtype=np.float32)
         vlabels = np.asarray(val.labels, dtype=np.float32)
         model = tokenizer = None
@@ -382,12 +398,14 @@ class SSACLJudge:
         logger.warning("ssacl: nothing trained, %s; no pair is judged integrable", reason)
         return self
 
-    def _check_fitted(self, tuples: TupleTable) -> None:
+    def _check_fitted(self, tuples: TupleTable) -> tuple[MatcherHead, tuple[str, ...]]:
+        """The trained head and its attributes, once ``tuples`` are known to have those attributes."""
         if self.head_ is None:
             raise NotFittedError("SSACLJudge.score called before fit(tuples, candidates) or load(path)")
-        if tuple(tuples.attributes) != self.attributes_:
+        if self.attributes_ is None or tuple(tuples.attributes) != self.attributes_:
             raise ConfigError(f"SSACL was trained on attributes {self.attributes_}, not {tuple(tuples.attributes)}: "
                               "refit the judge on this lake")
+        return self.head_, self.attributes_
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -412,7 +430,7 @@ class SSACLJudge:
         out[found], out[~found] = cached, fresh
         return out
 
-    def score_pairs(self, tuples: TupleTable, tid_a: Sequence[int], tid_b: Sequence[int],
+    def score_pairs(self, tuples: TupleTable, tid_a: Sequence[int] | np.ndarray, tid_b: Sequence[int] | np.ndarray,
                     keep_features: bool = False) -> np.ndarray:
         """P(integrable) for aligned sequences of tids, under the thread policy (see ``_score_pairs``)."""
         from ...runtime.threads import thread_budget
@@ -420,7 +438,7 @@ class SSACLJudge:
         with thread_budget():
             return self._score_pairs(tuples, tid_a, tid_b, keep_features)
 
-    def _score_pairs(self, tuples: TupleTable, tid_a: Sequence[int], tid_b: Sequence[int],
+    def _score_pairs(self, tuples: TupleTable, tid_a: Sequence[int] | np.ndarray, tid_b: Sequence[int] | np.ndarray,
                      keep_features: bool = False) -> np.ndarray:
         """P(integrable) for aligned sequences of tids (the raw numbers behind ``score``).
 
@@ -430,17 +448,16 @@ class SSACLJudge:
 
         from .train import make_embedder
 
-        self._check_fitted(tuples)
+        head, attributes = self._check_fitted(tuples)
         rows = _rows(tuples)
         start = len(self.values_.texts)
         tuple_ids = self.values_.ids(rows)
         self._embed_values(start)
         ta, tb = np.asarray(tid_a, dtype=np.int64), np.asarray(tid_b, dtype=np.int64)
         ia, ib = _positions(tuples, ta), _positions(tuples, tb)
-        kept = np.zeros((len(ia), len(self.attributes_), len(FEATURE_NAMES)), np.float32) if keep_features else None
+        kept = np.zeros((len(ia), len(attributes), len(FEATURE_NAMES)), np.float32) if keep_features else None
         embed = make_embedder(self.table_, self.values_.texts, self.device_)
         out = np.zeros(len(ia), dtype=np.float64)
-        head = self.head_
         head.eval()
         bs = self.score_batch_size
         if self.progress is not None:
@@ -516,6 +533,7 @@ class SSACLJudge:
                     "model_dir": str(self.model_dir) if self.model_dir else None}
             (path / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
             return path
+        assert self.head_ is not None and self.attributes_ is not None  # trained (checked above): fit set both
         torch.save(self.head_.state_dict(), path / "head.pt")
         n = getattr(self, "n_lake_values_", len(self.values_.texts))  # augmented values are not needed
         np.save(path / "values.npy", self.table_[:n])
@@ -523,9 +541,11 @@ class SSACLJudge:
         meta = {
             "format": FORMAT_VERSION, "attributes": list(self.attributes_), "params": dataclasses.asdict(self.params),
             "threshold": self.threshold, "threshold_method": self.threshold_method,
-            "synthetic_threshold": self.synthetic_threshold_, "model_dir": str(self.model_dir) if self.model_dir else None,
+            "synthetic_threshold": self.synthetic_threshold_,
+            "model_dir": str(self.model_dir) if self.model_dir else None,
             "n_features": len(FEATURE_NAMES), "feature_names": list(FEATURE_NAMES), "dim": int(self.table_.shape[1]),
-            "finetuned": self.tuned_ is not None, "encoder_kind": self.encoder_kind_, "stats": getattr(self, "stats_", {}), "history": self.history_,
+            "finetuned": self.tuned_ is not None, "encoder_kind": self.encoder_kind_,
+            "stats": getattr(self, "stats_", {}), "history": self.history_,
         }
         (path / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         (path / "lake_stats.json").write_text(json.dumps(self.stats_lake_.to_dict()), encoding="utf-8")

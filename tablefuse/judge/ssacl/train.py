@@ -13,9 +13,10 @@ lake). What is left is mostly real non-matches; the rest is label noise the head
 Pseudo-positives (self-training, still no labels): the pairs the guard is surest about, blocking
 neighbours that are each other's best match AND reach ``fn_guard``, are added as positives. They
 are real cross-source pairs, so they show the head how sources differ (prices, missing
-manufacturers, venue spellings), which augmentation alone cannot invent. With ``code_evidence`` the mutual best match is ranked by
-``evidence`` (plain similarity, IDF-weighted tuple cosine, shared rare model codes) and a mutual
-best pair sharing a rare code with some token overlap is a pseudo-positive too: in product data
+manufacturers, venue spellings), which augmentation alone cannot invent. With ``code_evidence``
+the mutual best match is ranked by ``evidence`` (plain similarity, IDF-weighted tuple cosine,
+shared rare model codes) and a mutual best pair sharing a rare code with some token overlap is a
+pseudo-positive too: in product data
 the titles of one product differ across sources, its model number does not.
 
 Rarity (``informative_only``, from the lake's ``LakeStats``): a tuple made only of frequent
@@ -37,11 +38,15 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .augment import FAMILIES, augment_tuple
 from .features import FEATURE_NAMES, PairFeaturizer
+
+if TYPE_CHECKING:
+    from .model import MatcherHead
 
 logger = logging.getLogger("tablefuse")
 
@@ -402,7 +407,7 @@ class ValueIndex:
 
 @dataclass
 class TrainResult:
-    head: object  # MatcherHead
+    head: MatcherHead
     encoder: object | None  # the fine-tuned transformers model, when fine-tuning
     history: list[dict[str, float]]
     synthetic_threshold: float
@@ -513,10 +518,12 @@ def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: 
                 a, b = VA[i:i + 4096], VB[i:i + 4096]
                 out.append(logits_of(embed(a), embed(b), a < 0, b < 0, VF[i:i + 4096]))
         lg = torch.cat(out) if out else torch.zeros(0, device=device)
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(lg, VY, pos_weight=pos_weight) if len(VY) else lg.sum()
+        loss = (torch.nn.functional.binary_cross_entropy_with_logits(lg, VY, pos_weight=pos_weight) if len(VY)
+                else lg.sum())
         return float(loss), torch.sigmoid(lg).cpu().numpy()
 
-    best = (math.inf, -1, None, None)
+    # (validation loss, epoch, head weights, encoder weights) of the best epoch so far
+    best: tuple[float, int, dict[str, Any] | None, dict[str, Any] | None] = (math.inf, -1, None, None)
     history: list[dict[str, float]] = []
     if progress is not None:
         progress.total(epochs)
@@ -541,7 +548,7 @@ def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: 
                 pna, pnb = na[pos], nb[pos]
                 ones = torch.ones(int(pos.sum()), device=device)
 
-                def pos_loss(xa, xb):
+                def pos_loss(xa, xb, pna=pna, pnb=pnb, pf=pf, ones=ones):  # this batch's positives
                     return torch.nn.functional.binary_cross_entropy_with_logits(
                         logits_of(xa, xb, pna, pnb, pf), ones)
 
@@ -582,6 +589,7 @@ def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: 
     return TrainResult(head, encoder, history, synth, best[1], time.perf_counter() - t0)
 
 
-__all__ = ["HARD_NEG", "POS", "PSEUDO_POS", "RANDOM_NEG", "PairRows", "rescore_sample", "two_hop", "TrainParams", "TrainResult", "ValueIndex", "agree_on_frequent_only", "build_pairs", "evidence", "mutual_best_pairs",
+__all__ = ["HARD_NEG", "POS", "PSEUDO_POS", "RANDOM_NEG", "PairRows", "rescore_sample", "two_hop", "TrainParams",
+           "TrainResult", "ValueIndex", "agree_on_frequent_only", "build_pairs", "evidence", "mutual_best_pairs",
            "guarded_hard_negatives", "identifying_attribute", "make_embedder", "plain_similarity", "set_seeds",
            "train_head"]

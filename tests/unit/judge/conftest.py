@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import random
-import zlib
 
-import numpy as np
 import polars as pl
 import pytest
 
-from judge_helpers import HashEncoder  # noqa: F401  (re-exported for fixtures)
-
 from tablefuse.frames import TUPLE_META, CandidatePairs, TupleTable
 
+from judge_helpers import HashEncoder  # noqa: F401  (re-exported for fixtures)
 
 FIRST = ["alice", "bruno", "chen", "dmitri", "elena", "farid", "grace", "hiro", "ines", "jamal", "kofi",
          "lena", "marco", "nadia", "oscar", "priya", "quinn", "rosa", "sven", "tara", "umar", "vera"]

@@ -6,9 +6,20 @@ from collections import Counter
 
 import pytest
 
-from tablefuse.judge.ssacl.augment import (FAMILIES, _neighbours, augment_tuple, format_reformat,
-                                           semantic_substitute, token_crop, token_drop, token_swap, typo_delete,
-                                           typo_insert, typo_substitute, typo_transpose)
+from tablefuse.judge.ssacl.augment import (
+    FAMILIES,
+    _neighbours,
+    augment_tuple,
+    format_reformat,
+    semantic_substitute,
+    token_crop,
+    token_drop,
+    token_swap,
+    typo_delete,
+    typo_insert,
+    typo_substitute,
+    typo_transpose,
+)
 
 SEEDS = range(25)
 

@@ -22,7 +22,8 @@ def _tuples() -> TupleTable:
 
 def _scored(pairs: list[tuple[int, int, float]], threshold: float = 0.5) -> ScoredPairs:
     frame = pl.DataFrame({"tid_a": [p[0] for p in pairs], "tid_b": [p[1] for p in pairs],
-                          "score": [p[2] for p in pairs]}).with_columns((pl.col("score") >= threshold).alias("integrable"))
+                          "score": [p[2] for p in pairs]})
+    frame = frame.with_columns((pl.col("score") >= threshold).alias("integrable"))
     return ScoredPairs(frame, threshold, {"integrable": int(frame["integrable"].sum())})
 
 

@@ -7,16 +7,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-
-from lake_builders import Row, build_lake  # noqa: F401  (re-exported)
-
 from tablefuse.frames import Membership, TupleTable
 
-
+from lake_builders import Row, build_lake  # noqa: F401  (re-exported)
 
 CITIES = [("Boston", "MA", "02134"), ("Austin", "TX", "73301"), ("Denver", "CO", "80201")]
 

@@ -1,10 +1,10 @@
 """Demonstration selection (MI-weighted similarity) and MI compression."""
 from __future__ import annotations
 
-from llm_helpers import evidence_lake
-
 from tablefuse.resolve._conflicts import long_cells, resolve_with
 from tablefuse.resolve.llm import build_contexts, informative_attributes
+
+from llm_helpers import evidence_lake
 
 
 class _Capture:

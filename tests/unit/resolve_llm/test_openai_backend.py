@@ -6,10 +6,10 @@ import json
 import socket
 import time
 
-from llm_helpers import evidence_lake
-
 from tablefuse.config import ResolveConfig
 from tablefuse.resolve import make_resolver
+
+from llm_helpers import evidence_lake
 
 
 def _closed_port() -> int:

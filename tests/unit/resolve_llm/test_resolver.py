@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from llm_helpers import ScriptedChat, evidence_lake, state_from_demos
 
 from tablefuse.config import ResolveConfig
 from tablefuse.errors import ConfigError
 from tablefuse.resolve import make_resolver
 from tablefuse.resolve.llm import EndpointDown, LLMResolver
+
+from llm_helpers import ScriptedChat, evidence_lake, state_from_demos
 
 
 def _rows(res):  # type: ignore[no-untyped-def]

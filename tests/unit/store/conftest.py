@@ -9,8 +9,19 @@ import polars as pl
 import pytest
 
 from tablefuse.config import TablefuseConfig
-from tablefuse.frames import (Alignment, CandidatePairs, InputIssue, Lake, Membership, Resolution,
-                              RunResult, ScoredPairs, SourceTable, StageStats, TupleTable)
+from tablefuse.frames import (
+    Alignment,
+    CandidatePairs,
+    InputIssue,
+    Lake,
+    Membership,
+    Resolution,
+    RunResult,
+    ScoredPairs,
+    SourceTable,
+    StageStats,
+    TupleTable,
+)
 
 ATTRS = ("name", "city", "Zip Code")  # a space: identifiers must be quoted
 

@@ -11,8 +11,7 @@ import pytest
 from tablefuse.config import TablefuseConfig
 from tablefuse.errors import StoreError
 from tablefuse.frames import TUPLE_META
-from tablefuse.store import PRESERVED_TABLES, TABLES, list_tables, read_table, write_run
-from tablefuse.store import _duckdb
+from tablefuse.store import PRESERVED_TABLES, TABLES, _duckdb, list_tables, read_table, write_run
 
 ATTRS = ("name", "city", "Zip Code")  # the attributes conftest.build_result uses
 
