@@ -106,7 +106,9 @@ def integrate(
     ),
     config: Optional[Path] = typer.Option(
         None, "--config",
-        help="TOML or YAML config file with sections [ingest], [align], [block], [judge], [discover], [resolve].",
+        # rich reads [name] as markup: the brackets are escaped so the section names show
+        help="TOML or YAML config file with sections \\[ingest], \\[align], \\[block], \\[judge], \\[judge.ssacl], "
+             "\\[discover], \\[resolve], \\[engine].",
     ),
     settings: Optional[list[str]] = typer.Option(
         None, "--set",
