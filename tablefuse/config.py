@@ -90,7 +90,7 @@ def _check_value(where: str, value: Any, meta: typing.Mapping[str, Any]) -> None
     bounds = [(op, meta[key]) for key, op in (("ge", ">="), ("gt", ">"), ("le", "<=")) if key in meta]
     if bounds and isinstance(value, (int, float)) and not isinstance(value, bool):
         holds = all(value >= b if op == ">=" else value > b if op == ">" else value <= b for op, b in bounds)
-        if math.isnan(float(value)) or not holds:
+        if not holds:  # NaN is refused before this, by the section (it is in no range)
             raise ConfigError(f"{where} = {value!r} is out of range: allowed {_allowed(bounds)}")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 
@@ -20,14 +20,19 @@ from ..resolve import Resolver, make_resolver
 from . import policy
 
 
-def stored_config(db_path: str | Path) -> TablefuseConfig:
-    """The configuration of the store's latest run."""
+def latest_run(db_path: str | Path) -> dict[str, Any]:
+    """The ``runs`` row of the store's latest run (``config`` and ``summary`` as JSON text)."""
     from ..store import read_table as read_stored
 
     runs = read_stored(db_path, "runs").filter(pl.col("latest"))
     if runs.height == 0:
         raise StoreError(f"{db_path} holds no run")
-    return TablefuseConfig.from_dict(json.loads(runs["config"][0]))
+    return runs.row(0, named=True)
+
+
+def stored_config(db_path: str | Path) -> TablefuseConfig:
+    """The configuration of the store's latest run."""
+    return TablefuseConfig.from_dict(json.loads(latest_run(db_path)["config"]))
 
 
 def run_resolver(db_path: str | Path) -> Resolver:
@@ -53,4 +58,4 @@ def export_table(db_path: str | Path, name: str, fmt: Literal["csv", "parquet"],
     return store.export_table(db_path, name, fmt, out, raw=raw, csv_safe=csv_safe, resolver=resolver)
 
 
-__all__ = ["export_table", "read_table", "run_resolver", "stored_config"]
+__all__ = ["export_table", "latest_run", "read_table", "run_resolver", "stored_config"]

@@ -49,11 +49,9 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _key(*parts: Any) -> str:
-    def plain(p: Any) -> Any:  # a dataclass instance (a config section) as its fields
-        return asdict(p) if is_dataclass(p) and not isinstance(p, type) else p
-
-    return json.dumps([plain(p) for p in parts], sort_keys=True, default=str)
+def _plain(part: Any) -> Any:
+    """A config section (a dataclass instance) as its fields; anything else as it is."""
+    return asdict(part) if is_dataclass(part) and not isinstance(part, type) else part
 
 
 @dataclass(frozen=True)
@@ -71,13 +69,24 @@ class StepKeys:
     @classmethod
     def of(cls, cfg: TablefuseConfig, db_path: str | Path | None = None,
            judge_key: str | None = None) -> StepKeys:
-        ingest = _key(cfg.ingest)
-        align = _key(ingest, cfg.engine, cfg.align)
-        block = _key(align, cfg.block)
-        judge = _key(block, judge_key or _key(cfg.judge), _key(policy.discover_config(cfg).unique_sources))
-        discover = _key(judge, policy.discover_config(cfg))
-        resolve = _key(discover, policy.resolve_config(cfg, db_path))
-        return cls(ingest, align, block, judge, discover, resolve)
+        """Each step's own inputs (the judge's decisions also depend on the declared unique
+        sources); a step's key is the JSON of its own and every earlier step's inputs."""
+        own = [cfg.ingest, [cfg.engine, cfg.align], cfg.block,
+               [judge_key or cfg.judge, policy.discover_config(cfg).unique_sources],
+               policy.discover_config(cfg), policy.resolve_config(cfg, db_path)]
+        plain = [[_plain(x) for x in part] if isinstance(part, list) else _plain(part) for part in own]
+        return cls(*(json.dumps(plain[: i + 1], sort_keys=True, default=str) for i in range(len(plain))))
+
+
+#: what each step leaves on the pipeline, and the stage records it writes (``branch`` copies both)
+_STEP_OUTPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "ingest": (("lake",), ("ingest",)),
+    "align": (("alignment", "tuples"), ("align", "union")),
+    "block": (("candidates",), ("block",)),
+    "judge": (("scored", "fitted_judge", "judge_key"), ("judge",)),
+    "discover": (("membership",), ("discover",)),
+    "resolve": (("resolution",), ("resolve",)),
+}
 
 
 class Pipeline:
@@ -330,37 +339,31 @@ class Pipeline:
         return StepKeys.of(self.config, self.db_path, self.judge_key)
 
     def shared_steps(self, config: TablefuseConfig, judge_key: str | None = None) -> int:
-        """How many steps, from the first, a pipeline for ``config`` can take over from this one."""
+        """How many steps, from the first, a pipeline for ``config`` can take over from this one
+        (the same key, and an output this one has computed)."""
         mine, theirs = self.keys(), StepKeys.of(config, self.db_path, judge_key)
         n = 0
         for step in policy.STEPS:
-            if getattr(mine, step) != getattr(theirs, step):
+            attrs, _ = _STEP_OUTPUTS[step]
+            if getattr(mine, step) != getattr(theirs, step) or getattr(self, attrs[0]) is None:
                 break
             n += 1
         return n
 
     def branch(self, config: TablefuseConfig, *, judge_key: str | None = None) -> Pipeline:
-        """A pipeline for ``config`` that starts with this one's outputs for every step whose key
-        (its config and all before it) is the same, and the same runtime where the engine is."""
-        mine, theirs = self.keys(), StepKeys.of(config, self.db_path, judge_key)
+        """A pipeline for ``config`` that starts with this one's outputs for every step it can
+        take over (``shared_steps``), and the same runtime where the engine is the same (the
+        align key holds the engine, so no step after ingest is shared across engines)."""
         same_engine = config.engine == self.config.engine
         other = Pipeline(config, runtime=self.runtime if same_engine else None, progress=self.progress,
                          db_path=self.db_path)
         other.lake_dir = self.lake_dir
-        outputs = {"ingest": ("lake",), "align": ("alignment", "tuples"), "block": ("candidates",),
-                   "judge": ("scored", "fitted_judge", "judge_key"), "discover": ("membership",),
-                   "resolve": ("resolution",)}
-        stage_names = {"ingest": ("ingest",), "align": ("align", "union"), "block": ("block",),
-                       "judge": ("judge",), "discover": ("discover",), "resolve": ("resolve",)}
-        for step in policy.STEPS:
-            if getattr(mine, step) != getattr(theirs, step) or getattr(self, outputs[step][0]) is None:
-                break
-            if step != "ingest" and not same_engine:
-                break
-            for attr in outputs[step]:
+        for step in policy.STEPS[: self.shared_steps(config, judge_key)]:
+            attrs, stages = _STEP_OUTPUTS[step]
+            for attr in attrs:
                 setattr(other, attr, getattr(self, attr))
-            other.stages.extend(s for s in self.stages if s.stage in stage_names[step])
-            other.shared.update(stage_names[step])
+            other.stages.extend(s for s in self.stages if s.stage in stages)
+            other.shared.update(stages)
         return other
 
     @classmethod
@@ -373,17 +376,15 @@ class Pipeline:
 
         from ..frames import TUPLE_META
         from ..store import read_table
+        from .decisions import latest_run
 
-        runs = read_table(db_path, "runs").filter(pl.col("latest"))
-        if runs.height == 0:
-            raise StoreError(f"{db_path} holds no run")
-        stored = TablefuseConfig.from_dict(json.loads(runs["config"][0]))
-        p = cls(config or stored, progress=progress, db_path=db_path)
+        run = latest_run(db_path)
+        p = cls(config or TablefuseConfig.from_dict(json.loads(run["config"])), progress=progress, db_path=db_path)
         frame = read_table(db_path, "tuples").sort("tid")
         p.tuples = TupleTable(frame, tuple(c for c in frame.columns if c not in TUPLE_META))
         p.candidates = CandidatePairs(read_table(db_path, "candidates"))
         pairs = read_table(db_path, "pairs")
-        threshold = json.loads(runs["summary"][0] or "{}").get("judge_threshold")
+        threshold = json.loads(run["summary"] or "{}").get("judge_threshold")
         if threshold is None:  # written before the threshold was recorded: the lowest integrable score
             integrable = pairs.filter(pl.col("integrable"))["score"].to_list()
             threshold = min(integrable) if integrable else 1.0

@@ -100,13 +100,6 @@ def make_encoder(kind: str = "auto", n_texts: int = 0, device: str = "auto",
                        engine=engine)
 
 
-def build_encoder(kind: str, spec: dict[str, Any]) -> TextEncoder | StaticEncoder:
-    """Rebuild an encoder from ``kind`` and its ``spec()`` (on an engine worker)."""
-    encoder = EncoderFactory(kind, tuple(sorted(spec.items())))()
-    assert isinstance(encoder, (TextEncoder, StaticEncoder))
-    return encoder
-
-
 __all__ = ["FULL_UP_TO", "KINDS", "CachedEncoder", "Encoder", "EncoderFactory", "StaticEncoder", "TextEncoder",
-           "build_encoder", "cache_dir", "choose_batch_size", "choose_kind", "distill", "make_encoder",
+           "cache_dir", "choose_batch_size", "choose_kind", "distill", "make_encoder",
            "mean_pool", "model_fingerprint"]
