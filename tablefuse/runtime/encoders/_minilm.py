@@ -11,6 +11,7 @@ the store: the encoder knows no store), and an ``engine`` that fans new texts ou
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -130,12 +131,14 @@ class TextEncoder(CachedEncoder):
 
     def __init__(self, model_dir: str | Path | None = None, device: str = "auto",
                  batch_size: int = 128, max_length: int = 64, quantize: bool = False,
-                 engine: Any = None):
+                 engine: Any = None, cpu_bf16: bool | None = None):
         self.model_dir = Path(model_dir) if model_dir else default_model_dir()
         self.device_request = device
         self.batch_size = batch_size
         self.max_length = max_length
         self.quantize = quantize
+        # bf16 autocast on a CPU with native bf16 (None: detect; see native_cpu_bf16)
+        self.cpu_bf16 = native_cpu_bf16() if cpu_bf16 is None else bool(cpu_bf16)
         self.engine = engine
         self._model: Any = None  # a transformers model (or its int8-quantised torch module), loaded on first use
         self._tokenizer: Any = None  # its transformers tokenizer
@@ -156,7 +159,7 @@ class TextEncoder(CachedEncoder):
         """Constructor arguments that rebuild an equivalent encoder elsewhere (a worker)."""
         return {"model_dir": str(self.model_dir), "device": self.device_request,
                 "batch_size": self.batch_size, "max_length": self.max_length,
-                "quantize": self.quantize}
+                "quantize": self.quantize, "cpu_bf16": self.cpu_bf16}
 
     def _load(self) -> None:
         if self._model is not None:
@@ -234,8 +237,12 @@ class TextEncoder(CachedEncoder):
 
         enc = self._tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
                               return_tensors="pt").to(self.device)
-        use_amp = self.device == "cuda"
-        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
+        if self.device == "cuda":
+            amp = torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+        else:  # the int8 model has its own kernels
+            amp = torch.autocast(device_type="cpu", dtype=torch.bfloat16,
+                                 enabled=self.device == "cpu" and self.cpu_bf16 and not self.quantize)
+        with amp:
             out = self._model(**enc).last_hidden_state
         return torch.nn.functional.normalize(mean_pool(out, enc["attention_mask"]).float(), dim=-1).cpu().numpy()
 
@@ -251,6 +258,27 @@ class TextEncoder(CachedEncoder):
                 self._store(batch, self._forward(batch))
                 if progress is not None:
                     progress.advance(len(batch))
+
+
+def native_cpu_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AMX or AVX512-BF16), unless
+    ``$TABLEFUSE_CPU_BF16`` says otherwise (0 / 1).
+
+    There MiniLM under bf16 autocast encodes 3.1-3.3x faster on one core (184 -> 567-606 texts/s,
+    FEBRL rows, 2-core Xeon with AMX) at cosine 0.99998 to fp32 and 99.2 % of the same 5 nearest
+    neighbours (benchmarks/results/judge_v2.md); elsewhere bf16 is emulated and slower, so fp32."""
+    env = os.environ.get("TABLEFUSE_CPU_BF16", "").strip()
+    if env in ("0", "1"):
+        return env == "1"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"amx_bf16", "avx512_bf16"})
+    except OSError:
+        pass
+    return False
 
 
 def quantize_int8(model):

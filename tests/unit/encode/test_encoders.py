@@ -94,6 +94,28 @@ def test_int8_close_to_fp32_and_deterministic(fp32):
     assert _matching_accuracy(b[0::2][:half], b[1::2][:half]) >= 5 / 6  # quality floor
 
 
+def test_cpu_bf16_close_to_fp32():
+    """bf16 autocast (chosen on CPUs with native bf16) keeps MiniLM's vectors and neighbours; it
+    runs even where bf16 is emulated, so this holds on any machine."""
+    texts = [t for pair in PAIRS for t in pair]
+    a = TextEncoder(cpu_bf16=False, device="cpu").encode(texts)
+    b = TextEncoder(cpu_bf16=True, device="cpu").encode(texts)
+    assert b.shape == a.shape and b.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    assert float(np.min(np.sum(a * b, axis=1))) > 0.995
+    half = len(PAIRS)
+    assert _matching_accuracy(b[0::2][:half], b[1::2][:half]) == _matching_accuracy(a[0::2][:half], a[1::2][:half])
+
+
+def test_cpu_bf16_detection_obeys_the_environment(monkeypatch):
+    from tablefuse.runtime.encoders._minilm import native_cpu_bf16
+
+    monkeypatch.setenv("TABLEFUSE_CPU_BF16", "0")
+    assert native_cpu_bf16() is False and TextEncoder().cpu_bf16 is False
+    monkeypatch.setenv("TABLEFUSE_CPU_BF16", "1")
+    assert native_cpu_bf16() is True and TextEncoder().spec()["cpu_bf16"] is True
+
+
 @pytest.fixture(scope="module")
 def static(tmp_path_factory) -> StaticEncoder:
     # max_tokens keeps the distillation short in tests (rows past it use input embeddings)

@@ -88,7 +88,7 @@ def test_static_judge_round_trip_encodes_new_values_in_its_own_space(lake, stati
 
 def test_feature_cache_changes_no_score_and_is_released(lake, hash_encoder) -> None:
     tuples, cands, _ = lake
-    params = TrainParams(epochs=3, hidden=16, batch_size=32, seed=0)
+    params = TrainParams(epochs=3, hidden=16, batch_size=32, seed=0, fs_evidence="none")
     cached = SSACLJudge(params, encoder=hash_encoder, device="cpu").fit(tuples, cands)
     assert cached.feature_cache_ is not None  # kept from the self-training rescore
     plain = SSACLJudge(params, encoder=hash_encoder, device="cpu", feature_cache_mb=0).fit(tuples, cands)
@@ -99,6 +99,19 @@ def test_feature_cache_changes_no_score_and_is_released(lake, hash_encoder) -> N
     assert cached.feature_cache_ is None  # every cached pair was handed out once: memory released
     assert not cached.featurizer_._memo and not cached.featurizer_._rows  # memos dropped after scoring
     assert np.array_equal(cached.score(tuples, cands).frame["score"].to_numpy(), a)  # and rebuilt alike
+
+
+def test_fused_fit_keeps_the_candidates_scores_once(lake, hash_encoder) -> None:
+    """With the Fellegi-Sunter view (the default) fit scores every candidate once; the final score
+    takes those scores (no second pass, the same numbers) and releases them."""
+    tuples, cands, _ = lake
+    params = TrainParams(epochs=3, hidden=16, batch_size=32, seed=0)
+    judge = SSACLJudge(params, encoder=hash_encoder, device="cpu").fit(tuples, cands)
+    assert judge.score_cache_ is not None and judge.feature_cache_ is None
+    raw = judge.score_pairs(tuples, cands.frame["tid_a"].to_numpy(), cands.frame["tid_b"].to_numpy())
+    kept = judge._raw_scores(tuples, cands.frame["tid_a"].to_numpy(), cands.frame["tid_b"].to_numpy())
+    assert np.allclose(raw, kept, atol=1e-9)
+    assert judge.score_cache_ is None  # every kept score handed out once
 
 
 def test_candidate_features_lookup_by_pair(lake) -> None:
