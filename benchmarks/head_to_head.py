@@ -40,7 +40,8 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
     "defaults": {},
     "fs": {"judge": {"method": "fellegi_sunter"}},
     "ssacl+fs": {"judge": {"ssacl": {"fs_evidence": "pseudo"}}},
-    "ssacl-v1": {"judge": {"ssacl": {"bounded": False}}},
+    "ssacl-alone": {"judge": {"ssacl": {"fs_evidence": "none"}}},
+    "bounded": {"judge": {"ssacl": {"bounded": True}}},
 }
 
 
