@@ -15,6 +15,8 @@ probability 0.5. tablefuse: ``tablefuse integrate`` with the defaults, and with 
 on the command line. Set F1: pairwise F1 of the pairs implied by the sets vs the truth's.
 
     OMP_NUM_THREADS=1 python benchmarks/head_to_head.py run [LAKE ...] [--variants defaults fs]
+    TABLEFUSE_H2H_JSON=head_to_head_policy.json python benchmarks/head_to_head.py run febrl3 D4 \
+        --variants defaults@policy defaults@burn   # as a user runs it; beside two busy processes
     python benchmarks/head_to_head.py report
 """
 from __future__ import annotations
@@ -145,7 +147,7 @@ def run_tablefuse(name: str, variant: str) -> dict[str, Any]:
         return {"skipped": got}
     folder, truth_dir, exclude = got
     data: dict[str, Any] = {"ingest": {"exclude": list(exclude)}}
-    for section, values in VARIANTS[variant].items():
+    for section, values in VARIANTS[variant.split("@")[0]].items():
         data.setdefault(section, {}).update(values)
     config = TablefuseConfig.from_dict(data)
     t0 = time.perf_counter()
@@ -350,12 +352,39 @@ def run_ablation(name: str, variant: str) -> dict[str, Any]:
 
 
 # -- driver ----------------------------------------------------------------------------------
+#: a tablefuse variant's suffix: ``@policy`` runs it as a user would (no OMP_NUM_THREADS pin: the
+#: thread policy picks from the free cores); ``@burn`` the same beside BURNERS busy processes
+BURNERS = 2
+
+
+def _burn() -> None:
+    """A CPU burner: one busy core until killed."""
+    x = 0
+    while True:
+        x = (x * 1103515245 + 12345) % 2**31
+
+
 def _child(kind: str, name: str, variant: str) -> dict[str, Any]:
+    import multiprocessing
+
     env = dict(os.environ)
-    env.setdefault("OMP_NUM_THREADS", "1")
+    mode = variant.partition("@")[2]
+    if mode in ("policy", "burn"):
+        env.pop("OMP_NUM_THREADS", None)
+    else:
+        env.setdefault("OMP_NUM_THREADS", "1")
     cmd = [sys.executable, str(Path(__file__)), "_one", kind, name, variant]
+    burners = [multiprocessing.Process(target=_burn, daemon=True) for _ in range(BURNERS if mode == "burn" else 0)]
+    for b in burners:
+        b.start()
+    if burners:
+        time.sleep(60)  # the 1-minute load average sees them before the run's thread policy looks
     load0 = os.getloadavg()[0]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
+    finally:
+        for b in burners:
+            b.kill()
     line = [x for x in proc.stdout.splitlines() if x.startswith("{")]
     rec: dict[str, Any] = json.loads(line[-1]) if line else {"error": proc.stderr[-2000:]}
     rec.update({"system": kind, "lake": name, "variant": variant, "load_before": round(load0, 2),
@@ -378,7 +407,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     path = RESULTS / os.environ.get("TABLEFUSE_H2H_JSON", "head_to_head.json")  # another file: a parallel run
     if ns.cmd == "report":
-        write_report(json.loads(path.read_text()))
+        write_report(json.loads(path.read_text()), path.with_suffix(".md"))
         write_ablation(json.loads((RESULTS / "judge_ablation.json").read_text()))
         return
     if ns.cmd == "ablate":
@@ -398,7 +427,7 @@ def main(argv: list[str] | None = None) -> None:
             data["runs"].append(rec)
             RESULTS.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(data, indent=1))
-    write_report(data)
+    write_report(data, path.with_suffix(".md"))
 
 
 def ablate(lakes: list[str], variants: list[str]) -> None:
@@ -442,7 +471,7 @@ def write_ablation(data: dict[str, Any]) -> None:
 TARGET_RATIO = {"febrl3": 2.0, "febrl4": 2.0, "cora": 3.0, "D4": 3.0}
 
 
-def write_report(data: dict[str, Any]) -> None:
+def write_report(data: dict[str, Any], out: Path | None = None) -> None:
     from machine import markdown  # noqa: PLC0415
 
     runs = data["runs"]
@@ -471,7 +500,7 @@ def write_report(data: dict[str, Any]) -> None:
                          f"**{r['set_f1']:.4f}** | {ratio} | {cpu_ratio} | {st.get('block', '')} | "
                          f"{st.get('judge', '')} | "
                          f"{r['load_before']}/{r['load_after']} |")
-    (RESULTS / "head_to_head.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (out or RESULTS / "head_to_head.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

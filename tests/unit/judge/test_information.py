@@ -95,3 +95,23 @@ def test_end_to_end_duplicates_vs_same_artist_near_misses():
     assert (dup_scores >= scored.threshold).mean() >= 0.95
     assert (near_scores >= scored.threshold).mean() <= 0.02
     assert np.median(near_scores) < 0.01
+
+
+def test_default_judge_tells_duplicates_from_same_artist_near_misses():
+    """The default judge (SSACL fused with the Fellegi-Sunter view) on the same catalogue: the
+    releases listed twice are integrable, other albums of the same artist are not."""
+    pytest.importorskip("torch")
+    from tablefuse.config import JudgeConfig
+    from tablefuse.judge import make_judge
+
+    from judge_helpers import HashEncoder
+
+    tuples, cands, dups, near = catalogue()
+    judge = make_judge(JudgeConfig(), encoder=HashEncoder())
+    judge.device = "cpu"
+    scored = judge.fit(tuples, cands).score(tuples, cands)
+    f = scored.frame.filter(scored.frame["integrable"])
+    pred = set(zip(f["tid_a"].to_list(), f["tid_b"].to_list()))
+    assert judge.stats_["fs_fused"] is True  # both views agree here, so both vote
+    assert len(pred & dups) / len(dups) >= 0.9
+    assert len(pred & near) / len(near) <= 0.02
