@@ -9,8 +9,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-import polars as pl
-
 from tablefuse import store
 from tablefuse.pipeline import export_table
 
@@ -43,42 +41,17 @@ def file_name(table: str, fmt: str) -> str:
     return f"{'golden' if table == 'integrated' else table}.{fmt}"
 
 
-def _bar(values: list[dict[str, Any]], x: str, y: str, title: str, x_type: str = "ordinal",
-         sort: Any = None) -> dict[str, Any]:
-    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": title,
-            "data": {"values": values}, "mark": {"type": "bar", "tooltip": True},
-            "encoding": {"x": {"field": x, "type": x_type, **({"sort": sort} if sort else {})},
-                         "y": {"field": y, "type": "quantitative"}}}
+def run_charts(db: Path) -> dict[str, dict[str, Any]]:
+    """The run's charts as Vega-Lite specs, built by the library (``tablefuse.report``) from the
+    decided tables, so the app and ``tablefuse report`` show the same picture."""
+    from tablefuse.report import run_charts as build
+
+    return build(db)
 
 
-def set_size_chart(membership: pl.DataFrame) -> dict[str, Any]:
-    """How many sets have each size."""
-    sizes = (membership.group_by("set_id").len().group_by("len").agg(pl.len().alias("sets"))
-             .rename({"len": "set size"}).sort("set size"))
-    return _bar(sizes.to_dicts(), "set size", "sets", "Set size distribution")
+def report_bytes(db: Path) -> bytes:
+    """The static HTML report of ``db``'s latest run (what ``tablefuse report`` writes)."""
+    from tablefuse.report import write_report
 
-
-def score_histogram(pairs: pl.DataFrame, bins: int = 20) -> dict[str, Any]:
-    """Judged pair scores in ``bins`` bins, stacked by the integrable decision."""
-    binned = (pairs.with_columns((pl.col("score") * bins).floor().clip(0, bins - 1)
-                                 .truediv(bins).round(3).alias("score bin"))
-              .group_by("score bin", "integrable").agg(pl.len().alias("pairs"))
-              .sort("score bin"))
-    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-            "title": "Pair score histogram", "data": {"values": binned.to_dicts()},
-            "mark": {"type": "bar", "tooltip": True},
-            "encoding": {"x": {"field": "score bin", "type": "quantitative", "bin": {"binned": True,
-                                                                                   "step": 1 / bins},
-                               "scale": {"domain": [0, 1]}, "title": "score"},
-                         "x2": {"field": "score bin end"},
-                         "y": {"field": "pairs", "type": "quantitative", "stack": True},
-                         "color": {"field": "integrable", "type": "nominal"}},
-            "transform": [{"calculate": f"datum['score bin'] + {1 / bins}", "as": "score bin end"}]}
-
-
-def conflicts_chart(conflicts: pl.DataFrame) -> dict[str, Any]:
-    """Conflicts per attribute, most first."""
-    per = conflicts.group_by("attribute").agg(pl.len().alias("conflicts")).sort(
-        "conflicts", "attribute", descending=[True, False])
-    return _bar(per.to_dicts(), "attribute", "conflicts", "Conflicts per attribute", "nominal",
-                "-y")
+    with tempfile.TemporaryDirectory() as tmp:
+        return write_report(db, Path(tmp) / "run.html").read_bytes()

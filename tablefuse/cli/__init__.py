@@ -311,6 +311,24 @@ def info(
 
 
 @app.command()
+def report(
+    db: Path = typer.Option(Path("tablefuse.duckdb"), "--db", help="tablefuse DuckDB store."),
+    out: Path = typer.Option(Path("run.html"), "--out", help="HTML file to write (opens offline)."),
+) -> None:
+    """Write a static HTML report of the store's latest run: summary, stage times, charts, the
+    largest and the least certain sets."""
+    console = _console()
+    try:
+        from ..report import write_report
+
+        path = write_report(db, out)
+    except Exception as exc:  # noqa: BLE001
+        _fail(console, exc)
+        return
+    console.print(f"report written to {path}")
+
+
+@app.command()
 def ui(
     port: int = typer.Option(8501, "--port", help="Port to serve on (always bound to 127.0.0.1)."),
     db: Optional[Path] = typer.Option(None, "--db", help="tablefuse store to open at start."),

@@ -148,9 +148,12 @@ class Page:
         def label(b: WebElement) -> str:  # a material icon draws as its name on a line above
             return (b.text.strip().splitlines() or [""])[-1].strip()
 
-        return self.wait(lambda d: next((b for b in d.find_elements(By.TAG_NAME, "button")
-                                         if label(b) == text and b.is_displayed()), None),
-                         30, f"button {text!r}")  # type: ignore[return-value]
+        found: WebElement = self.wait(lambda d: next((b for b in d.find_elements(By.TAG_NAME, "button")
+                                                      if label(b) == text and b.is_displayed()), None),
+                                      30, f"button {text!r}")  # type: ignore[assignment]
+        # centred, so the fixed toolbar cannot cover it (a long page keeps the scroll of the last one)
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", found)
+        return found
 
     def select(self, label: str, option: str) -> None:
         """Pick ``option`` in the select box labelled ``label`` (type it, then Enter)."""

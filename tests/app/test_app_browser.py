@@ -98,6 +98,12 @@ def test_upload_integrate_override_download(server: str, browser: webdriver.Chro
     page.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']"), 30,
               "the charts")
     page.shot("export")
+    # the run's HTML report (the library's, as `tablefuse report` writes it) downloads too
+    page.button("Download the HTML report").click()
+    report = tmp_path / "downloads" / "run.html"
+    page.wait(lambda d: report.is_file() and report.stat().st_size > 0, 30, "the report download")
+    html = report.read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and html.count("<svg") == 4 and "http" not in html
 
     import polars as pl
 

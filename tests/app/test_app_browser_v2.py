@@ -190,7 +190,9 @@ def test_counts_follow_decisions_messages_plurals_and_export_tables(
     assert n and m and n[1] == m[1], (heading, shown)  # the picker and the heading agree
 
     page.go("Export")
+    page.idle()  # the page builds the charts and the HTML report before it settles
     picker = browser.find_element(By.XPATH, "//div[@data-testid='stSelectbox'][.//p[text()='Table']]")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", picker)  # the page is long
     picker.click()
     page.wait(lambda d: d.find_elements(By.XPATH, "//*[@role='option']"), 10, "the table list")
     listed = [o.text for o in browser.find_elements(By.XPATH, "//*[@role='option']")]

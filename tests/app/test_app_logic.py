@@ -266,15 +266,12 @@ def test_export_bytes_and_charts(run_db: Path) -> None:
     pq = export.export_bytes(run_db, "pairs", "parquet")
     assert pq[:4] == b"PAR1"
     assert export.file_name("integrated", "csv") == "golden.csv"
-    sizes = export.set_size_chart(store.read_table(run_db, "membership"))
-    assert sum(v["set size"] * v["sets"] for v in sizes["data"]["values"]) == \
-        store.read_table(run_db, "tuples").height
-    hist = export.score_histogram(store.read_table(run_db, "pairs"))
-    assert sum(v["pairs"] for v in hist["data"]["values"]) == store.read_table(run_db, "pairs").height
-    conf = export.conflicts_chart(store.read_table(run_db, "conflicts"))
-    assert sum(v["conflicts"] for v in conf["data"]["values"]) == \
-        store.read_table(run_db, "conflicts").height
-    json.dumps([sizes, hist, conf])
+    charts = export.run_charts(run_db)  # the library's specs (tests/integration/test_report.py checks them)
+    sizes = charts["set_sizes"]["data"]["values"]
+    assert sum(v["tuples"] * v["sets"] for v in sizes) == store.read_table(run_db, "tuples").height
+    json.dumps(charts)
+    html = export.report_bytes(run_db).decode("utf-8")
+    assert html.startswith("<!doctype html>") and html.count("<svg") == len(charts)
 
 
 def test_store_upload_deduplicates_by_content_and_keeps_unicode_names(tmp_path: Path) -> None:

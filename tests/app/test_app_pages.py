@@ -187,7 +187,8 @@ def test_export_offers_the_user_tables_and_draws_charts(tmp_path: Path, db_copy:
     options = at.selectbox(key="export_table").options
     assert options[0] == "integrated (golden table)" and "pairs" in options
     assert not {"embedding_cache", "decisions", "runs"} & set(options)  # internal tables
-    assert len(at.get("download_button")) == 1
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download golden.csv", "Download the HTML report"]
     assert len(at.get("vega_lite_chart")) == 3
     at.selectbox(key="export_table").set_value("pairs")
     at.radio(key="export_format").set_value("parquet").run()

@@ -14,6 +14,20 @@ def _bytes(path: str, mtime_ns: int, size: int, table: str, fmt: str) -> bytes:
     return logic.export_bytes(Path(path), table, fmt)  # type: ignore[arg-type]
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _charts(path: str, mtime_ns: int, size: int) -> dict:
+    from pathlib import Path
+
+    return logic.run_charts(Path(path))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _report(path: str, mtime_ns: int, size: int) -> bytes:
+    from pathlib import Path
+
+    return logic.report_bytes(Path(path))
+
+
 def render() -> None:
     st.header("6 · Export")
     db = common.require_store()
@@ -34,7 +48,12 @@ def render() -> None:
                "membership, conflicts and provenance.")
 
     st.subheader("The run in charts")
+    charts = _charts(str(db), stat.st_mtime_ns, stat.st_size)
     a, b = st.columns(2)
-    a.vega_lite_chart(logic.set_size_chart(common.table(db, "membership")), width="stretch")
-    b.vega_lite_chart(logic.score_histogram(common.table(db, "pairs")), width="stretch")
-    st.vega_lite_chart(logic.conflicts_chart(common.table(db, "conflicts")), width="stretch")
+    a.vega_lite_chart(charts["set_sizes"], width="stretch")
+    b.vega_lite_chart(charts["scores"], width="stretch")
+    st.vega_lite_chart(charts["conflicts"], width="stretch")
+    st.download_button("Download the HTML report", data=_report(str(db), stat.st_mtime_ns, stat.st_size),
+                       file_name="run.html", mime="text/html", on_click="ignore", key="export_report")
+    st.caption("One file that opens offline: summary, stage times, these charts, the largest and the "
+               "least certain sets (also `tablefuse report --db STORE`).")
