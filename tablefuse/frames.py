@@ -154,6 +154,34 @@ class ScoredPairs:
 
 
 @dataclass(frozen=True)
+class LabelledPairs:
+    """Pairs a person labelled (``tablefuse.store.record_pair_label``), in this run's tids.
+
+    ``frame``: tid_a, tid_b (tid_a < tid_b), match (True: the two tuples are one entity, False:
+    they are not), decision_id. A judge may learn from them (``fit(..., labels=)``); the pipeline
+    calibrates the threshold on them, forces their scores and keeps cannot-link pairs apart."""
+
+    frame: pl.DataFrame
+
+    @classmethod
+    def empty(cls) -> LabelledPairs:
+        return cls(pl.DataFrame(schema={**PAIR_SCHEMA, "match": pl.Boolean, "decision_id": pl.Utf8}))
+
+    @property
+    def n_match(self) -> int:
+        return int(self.frame["match"].sum()) if self.frame.height else 0
+
+    @property
+    def n_no_match(self) -> int:
+        return self.frame.height - self.n_match
+
+    def validate(self) -> None:
+        _check_pairs(self.frame, "labelled pairs")
+        if self.frame["match"].null_count():
+            raise ContractError("labelled pairs: every pair needs match True or False")
+
+
+@dataclass(frozen=True)
 class Membership:
     """tid -> set_id; every tuple exactly once (singletons are sets of one).
 
@@ -222,7 +250,7 @@ class RunResult:
         return self.membership.frame["set_id"].n_unique()
 
     def summary(self) -> dict[str, Any]:
-        return {
+        out = {
             "run_id": self.run_id,
             "sources": len(self.lake.tables),
             "issues": len(self.lake.issues),
@@ -236,3 +264,9 @@ class RunResult:
             "judge_threshold": self.scored.threshold,
             "seconds": round(sum(s.seconds for s in self.stages), 3),
         }
+        labels = self.scored.stats.get("pair_labels")
+        if labels:  # only a run that used pair labels says so (a run without is what it always was)
+            out["pair_labels_used"] = labels.get("labels")
+            out["threshold_calibrated"] = bool(labels.get("calibrated"))
+            out["label_free_threshold"] = labels.get("label_free_threshold")
+        return out

@@ -86,5 +86,28 @@ def picked_value(option: str, typed: str) -> str | None:
     return option
 
 
-def label(set_id: int, attribute: str) -> str:
-    return f"set {set_id} · {attribute}"
+def label(set_id: int, attribute: str, name: str | None = None) -> str:
+    """"Wild Fork Kitchen (set 3) · phone": the entity's name first, the set number for reference."""
+    return f"{name} (set {set_id}) · {attribute}" if name else f"set {set_id} · {attribute}"
+
+
+def set_names(golden: pl.DataFrame) -> dict[int, str]:
+    """A short name per set (its golden name-like value): pickers show entities, not numbers."""
+    attrs = [c for c in golden.columns if c != "set_id"]
+    named = [a for a in attrs if "name" in a.lower()] + [a for a in attrs if "name" not in a.lower()]
+    if not named or golden.height == 0:
+        return {}
+    rows = golden.select("set_id", pl.coalesce([pl.col(a) for a in named]).alias("name"))
+    return {int(s): str(n)[:60] for s, n in rows.iter_rows() if n is not None}
+
+
+def decision_label(row: dict, names: dict[int, str]) -> str:
+    """An undo picker line: what the decision did and to whom, not its hex id."""
+    kind, set_id = row.get("kind"), row.get("set_id")
+    who = names.get(int(set_id)) if set_id is not None else None
+    who = f"{who} (set {set_id})" if who else (f"set {set_id}" if set_id is not None else "")
+    what = {"override": f"{row.get('attribute')} → {row.get('value')!r}",
+            "accept": f"{row.get('attribute')} accepted",
+            "split": "split", "merge": "merge"}.get(str(kind), str(kind).replace("_", " "))
+    when = str(row.get("created") or "")[:16].replace("T", " ")
+    return " · ".join(p for p in (str(kind).replace("_", " "), who, what if what != kind else "", when) if p)

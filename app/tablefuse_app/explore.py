@@ -51,6 +51,23 @@ def _labels(integrated: pl.DataFrame) -> pl.DataFrame:
     return integrated.select("set_id", pl.coalesce([pl.col(a) for a in named]).alias("label"))
 
 
+def tuple_labels(tuples: pl.DataFrame, tids: list[int]) -> dict[int, str]:
+    """A short name per tuple (as ``_labels`` names a set): for graph nodes and pair pickers."""
+    attrs = [c for c in tuples.columns if c not in META]
+    named = [a for a in attrs if "name" in a.lower()] + [a for a in attrs if "name" not in a.lower()]
+    if not named:
+        return {}
+    rows = tuples.filter(pl.col("tid").is_in(tids)).select(
+        "tid", pl.coalesce([pl.col(a) for a in named]).alias("label"))
+    return {int(t): str(v) for t, v in rows.iter_rows() if v is not None}
+
+
+def set_pairs(pairs: pl.DataFrame, tids: list[int]) -> pl.DataFrame:
+    """The judged pairs inside a set, weakest first: where a wrong merge would show."""
+    return (pairs.filter(pl.col("tid_a").is_in(tids) & pl.col("tid_b").is_in(tids))
+            .sort("score", "tid_a", "tid_b"))
+
+
 def side_by_side(tuples: pl.DataFrame, tids: list[int], drop_empty: bool = True) -> pl.DataFrame:
     """The set's tuples as columns (``tid 12``), attributes as rows; ``field`` names each row."""
     rows = tuples.filter(pl.col("tid").is_in(tids)).sort("tid")
@@ -124,38 +141,61 @@ def graph_layout(tids: list[int], pairs: pl.DataFrame, seed: int = 0,
     return nodes, out_edges
 
 
+def _short(text: str, width: int = 18) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _lengths(weights: list[float] | None) -> list[float] | None:
     """Kamada-Kawai reads weights as edge lengths: strong pairs sit close."""
     return None if weights is None else [1.5 - w for w in weights]
 
 
 def graph_spec(nodes: list[dict[str, Any]], edges: list[dict[str, Any]],
-               sources: dict[int, str] | None = None) -> dict[str, Any]:
-    """A Vega-Lite layer chart: edges coloured by score (red low, green high), nodes on top."""
-    sources = sources or {}
-    node_values = [{**n, "source": sources.get(n["tid"], "")} for n in nodes]
+               sources: dict[int, str] | None = None,
+               labels: dict[int, str] | None = None) -> dict[str, Any]:
+    """A Vega-Lite layer chart: edges coloured by score (red low, green high) with the score at
+    their middle, nodes coloured by source and named (tuple id and ``labels``, e.g. its name),
+    the source legend below in columns (a lake may have many sources)."""
+    sources, labels = sources or {}, labels or {}
+    node_values = [{**n, "source": sources.get(n["tid"], ""), "label": labels.get(n["tid"], ""),
+                    "name": f"{n['tid']} · {_short(labels.get(n['tid'], ''))}".rstrip(" ·")}
+                   for n in nodes]
     axis = {"axis": None}
+    mids = [{**e, "mx": (e["x"] + e["x2"]) / 2, "my": (e["y"] + e["y2"]) / 2,
+             "label": f"{e['score']:.2f}"} for e in edges]
+    xy = {"x": {"field": "x", "type": "quantitative", **axis},
+          "y": {"field": "y", "type": "quantitative", **axis}}
+    mid_xy = {"x": {"field": "mx", "type": "quantitative", **axis},
+              "y": {"field": "my", "type": "quantitative", **axis}}
+    edge_tip = [{"field": "tid_a", "title": "tuple a"}, {"field": "tid_b", "title": "tuple b"},
+                {"field": "score", "format": ".3f"}, {"field": "integrable"}]
+    score_colour = {"field": "score", "type": "quantitative", "title": "pair score",
+                    "scale": {"domain": [0, 1], "scheme": "redyellowgreen"}}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "height": 380,
+        "height": 420,
         "layer": [
-            {"data": {"values": edges}, "mark": {"type": "rule", "strokeWidth": 2, "opacity": 0.8},
-             "encoding": {"x": {"field": "x", "type": "quantitative", **axis},
-                          "y": {"field": "y", "type": "quantitative", **axis},
-                          "x2": {"field": "x2"}, "y2": {"field": "y2"},
-                          "color": {"field": "score", "type": "quantitative",
-                                    "scale": {"domain": [0, 1], "scheme": "redyellowgreen"},
-                                    "title": "pair score"},
-                          "tooltip": [{"field": "tid_a"}, {"field": "tid_b"},
-                                      {"field": "score", "format": ".3f"},
-                                      {"field": "integrable"}]}},
+            {"data": {"values": edges}, "mark": {"type": "rule", "strokeWidth": 3, "opacity": 0.85},
+             "encoding": {**xy, "x2": {"field": "x2"}, "y2": {"field": "y2"}, "color": score_colour,
+                          "tooltip": edge_tip}},
+            # each edge's score at its middle: readable without hovering, and a target to hover
+            {"data": {"values": mids}, "mark": {"type": "square", "size": 90, "opacity": 0.9},
+             "encoding": {**mid_xy, "color": {**score_colour, "legend": None}, "tooltip": edge_tip}},
+            {"data": {"values": mids}, "mark": {"type": "text", "dy": -9, "fontSize": 10,
+                                                "color": "#333"},
+             "encoding": {**mid_xy, "text": {"field": "label"}, "tooltip": edge_tip}},
             {"data": {"values": node_values},
-             "mark": {"type": "circle", "size": 160, "stroke": "white", "strokeWidth": 1.5},
-             "encoding": {"x": {"field": "x", "type": "quantitative", **axis},
-                          "y": {"field": "y", "type": "quantitative", **axis},
+             "mark": {"type": "circle", "size": 220, "stroke": "white", "strokeWidth": 1.5, "opacity": 1},
+             "encoding": {**xy,
                           "color": {"field": "source", "type": "nominal", "title": "source",
-                                    "scale": {"scheme": "tableau10"}},
-                          "tooltip": [{"field": "tid"}, {"field": "source"}]}},
+                                    "scale": {"scheme": "tableau20"},
+                                    # below the chart, in columns, never cut: a lake may have many sources
+                                    "legend": {"orient": "bottom", "columns": 3, "labelLimit": 0,
+                                               "symbolLimit": 0}},
+                          "tooltip": [{"field": "tid", "title": "tuple"}, {"field": "source"},
+                                      {"field": "label", "title": "value"}]}},
+            {"data": {"values": node_values}, "mark": {"type": "text", "dy": 16, "fontSize": 11},
+             "encoding": {**xy, "text": {"field": "name"}}},
         ],
         "resolve": {"scale": {"color": "independent"}},
     }

@@ -18,6 +18,7 @@ from tablefuse.errors import TablefuseError
 from tablefuse.ingest import read_lake
 
 EDITOR_COLUMNS = ("source", "source_column", "attribute", "role", "method", "confidence")
+REVIEW_COLUMN = "check"  # "⚠ review" where align flags the mapping (confidence < review_below)
 
 
 def propose(lake: Path, mapping_file: Path | None = None,
@@ -26,7 +27,33 @@ def propose(lake: Path, mapping_file: Path | None = None,
     lake_obj = read_lake(lake, ingest or IngestConfig(skip_bad=True))
     config = AlignConfig(mapping_file=str(mapping_file) if mapping_file and mapping_file.is_file()
                          else None)
-    return align(lake_obj, config).frame.select(EDITOR_COLUMNS)
+    frame = align(lake_obj, config).frame
+    flagged = (pl.col("needs_review").fill_null(False) if "needs_review" in frame.columns
+               else pl.lit(False))
+    return frame.select(*EDITOR_COLUMNS, pl.when(flagged).then(pl.lit("⚠ review")).otherwise(pl.lit(""))
+                        .alias(REVIEW_COLUMN))
+
+
+def flagged(proposal: pl.DataFrame) -> pl.DataFrame:
+    """The mappings align is not sure of (``needs_review``): a person should look at them."""
+    if REVIEW_COLUMN not in proposal.columns:
+        return proposal.head(0)
+    return proposal.filter(pl.col(REVIEW_COLUMN) != "")
+
+
+def new_attributes(proposal: pl.DataFrame, edited: pl.DataFrame) -> list[tuple[str, str | None]]:
+    """Attributes the edit creates that the proposal did not have, each with the closest existing
+    attribute when one is close (a typo: ``phnoe`` → ``phone``), else None."""
+    from rapidfuzz import fuzz, process
+
+    known = sorted({normalise_attribute(a) for a in proposal["attribute"].to_list()} - {""})
+    out: list[tuple[str, str | None]] = []
+    for name in sorted({normalise_attribute(a) for a in edited["attribute"].to_list()} - {""}):
+        if name in known or name.lower() in {k.lower() for k in known}:
+            continue
+        best = process.extractOne(name.lower(), [k.lower() for k in known], scorer=fuzz.ratio)
+        out.append((name, known[best[2]] if best is not None and best[1] >= 70 else None))
+    return out
 
 
 def normalise_attribute(name: str | None) -> str:

@@ -1,6 +1,7 @@
 """Judge: score candidate pairs with P(integrable).
 
-A judge is estimator-like: ``fit(tuples, candidates) -> self`` (self-supervised, no labels), then
+A judge is estimator-like: ``fit(tuples, candidates) -> self`` (self-supervised, no labels; every
+judge also takes optional ``labels=``, pairs a person labelled, and may learn from them), then
 ``score(tuples, candidates) -> ScoredPairs``, and ``choose_threshold(scores)``: its decision cut
 for a set of scores, which a partitioned run calls once over all of them (a lake-wide rule must
 not be chosen per partition). ``make_judge(config)`` builds the one named by ``config.method``.
@@ -14,7 +15,7 @@ import numpy as np
 
 from ..config import JudgeConfig
 from ..errors import ConfigError
-from ..frames import CandidatePairs, ScoredPairs, TupleTable
+from ..frames import CandidatePairs, LabelledPairs, ScoredPairs, TupleTable
 from ._similarity import SimilarityJudge, parse_number
 from .fellegi_sunter import FellegiSunterJudge
 from .ssacl import SSACLJudge
@@ -22,7 +23,7 @@ from .ssacl import SSACLJudge
 
 @runtime_checkable
 class Judge(Protocol):
-    def fit(self, tuples: TupleTable, candidates: CandidatePairs) -> Judge: ...
+    def fit(self, tuples: TupleTable, candidates: CandidatePairs, labels: LabelledPairs | None = None) -> Judge: ...
 
     def score(self, tuples: TupleTable, candidates: CandidatePairs) -> ScoredPairs: ...
 

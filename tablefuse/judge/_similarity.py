@@ -20,7 +20,7 @@ import polars as pl
 
 from ..config import JudgeConfig
 from ..errors import NotFittedError
-from ..frames import CandidatePairs, ScoredPairs, TupleTable
+from ..frames import CandidatePairs, LabelledPairs, ScoredPairs, TupleTable
 
 logger = logging.getLogger("tablefuse")
 
@@ -117,8 +117,10 @@ class SimilarityJudge:
     def from_config(cls, config: JudgeConfig) -> SimilarityJudge:
         return cls(threshold=config.threshold, seed=config.seed)
 
-    def fit(self, tuples: TupleTable, candidates: CandidatePairs) -> SimilarityJudge:
-        """Nothing to learn; records the attributes so ``score`` can check it was fitted."""
+    def fit(self, tuples: TupleTable, candidates: CandidatePairs,
+            labels: LabelledPairs | None = None) -> SimilarityJudge:
+        """Nothing to learn (``labels`` too: its cut is fixed; the pipeline calibrates a run's cut on
+        labels); records the attributes so ``score`` can check it was fitted."""
         self.attributes_ = tuple(tuples.attributes)
         return self
 

@@ -35,7 +35,7 @@ import polars as pl
 
 from ..config import JudgeConfig
 from ..errors import NotFittedError
-from ..frames import CandidatePairs, ScoredPairs, TupleTable
+from ..frames import CandidatePairs, LabelledPairs, ScoredPairs, TupleTable
 from ._similarity import normalise, parse_number
 from .information import is_junk
 
@@ -308,7 +308,10 @@ class FellegiSunterJudge:
                 out[i, j] = col.code(r[j], count)
         return out
 
-    def fit(self, tuples: TupleTable, candidates: CandidatePairs) -> FellegiSunterJudge:
+    def fit(self, tuples: TupleTable, candidates: CandidatePairs,
+            labels: LabelledPairs | None = None) -> FellegiSunterJudge:
+        """m, u and λ by EM on the candidates, no labels; ``labels`` (pairs a person labelled) are
+        taken and not learnt from: EM stays unsupervised, the pipeline calibrates the cut on them."""
         from ..runtime.threads import choose_threads
 
         t0 = time.perf_counter()
@@ -375,6 +378,34 @@ class FellegiSunterJudge:
             raise NotFittedError("FellegiSunterJudge.score called before fit")
         ca, cb = self.codes_[ia], self.codes_[ib]
         return self.model_.probability(self.model_.log_bayes(self.computer_.levels(ca, cb), ca))
+
+    def explain_positions(self, ia: int, ib: int) -> list[dict[str, Any]]:
+        """Why the model scores rows ``ia`` and ``ib`` as it does: per attribute its comparison
+        level and the evidence (natural-log Bayes factor, term-frequency adjusted on exact
+        agreement) it adds; ``None`` level: no evidence (a null or junk value on either side).
+        The terms sum to ``log_bayes`` of the pair."""
+        if self.model_ is None:
+            raise NotFittedError("FellegiSunterJudge.explain_positions called before fit")
+        ca, cb = self.codes_[[ia]], self.codes_[[ib]]
+        levels = self.computer_.levels(ca, cb)[0]
+        out = []
+        for j, attribute in enumerate(self.attributes_ or ()):
+            lv = int(levels[j])
+            one = np.full((1, len(self.columns_)), NULL, dtype=np.int8)
+            one[0, j] = lv
+            evidence = float(self.model_.log_bayes(one, ca)[0]) if lv >= 0 else 0.0
+            out.append({"attribute": attribute, "kind": self.columns_[j].kind,
+                        "level": LEVELS[lv] if lv >= 0 else None, "log_bayes": evidence,
+                        "m": float(self.model_.m[j, lv]) if lv >= 0 else None,
+                        "u": float(self.model_.u[j, lv]) if lv >= 0 else None})
+        return out
+
+    def position_of(self, tid: int) -> int:
+        """The row position of tuple ``tid`` in the fitted tuples."""
+        hit = np.flatnonzero(self.tids_ == int(tid))
+        if not len(hit):
+            raise KeyError(f"tuple {tid} is not in the fitted tuples")
+        return int(hit[0])
 
     def choose_threshold(self, scores: np.ndarray) -> float:
         return 0.5 if self.threshold is None else float(self.threshold)

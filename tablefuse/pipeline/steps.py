@@ -25,6 +25,7 @@ from ..errors import ContractError, StoreError
 from ..frames import (
     Alignment,
     CandidatePairs,
+    LabelledPairs,
     Lake,
     Membership,
     Resolution,
@@ -35,6 +36,7 @@ from ..frames import (
 )
 from ..progress import Progress, ensure_progress
 from ..runtime import Runtime
+from . import labels as pair_labels
 from . import policy
 from .partition import discover_partitioned, resolve_partitioned, score_partitioned
 
@@ -83,7 +85,7 @@ _STEP_OUTPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ingest": (("lake",), ("ingest",)),
     "align": (("alignment", "tuples"), ("align", "union")),
     "block": (("candidates",), ("block",)),
-    "judge": (("scored", "fitted_judge", "judge_key"), ("judge",)),
+    "judge": (("scored", "fitted_judge", "judge_key", "labels", "_labels_tuples"), ("judge",)),
     "discover": (("membership",), ("discover",)),
     "resolve": (("resolution",), ("resolve",)),
 }
@@ -95,7 +97,9 @@ class Pipeline:
     ``runtime``: a resolved ``Runtime`` to use (shared between pipelines); None resolves one from
     ``config.engine`` when a step first needs it (after ingest, so the encoder fits the lake's
     size) and closes it in ``close``. ``db_path``: the store the run will be written to (its
-    embedding cache is read while encoding).
+    embedding cache is read while encoding, and the pair labels it holds teach the judge and
+    bind the sets: ``labels.py``). ``labels``: pair labels in this run's tids, instead of the
+    store's.
 
     >>> p = Pipeline(TablefuseConfig().with_overrides(judge={"method": "similarity"}))  # doctest: +SKIP
     >>> p.ingest("examples/lake"); p.align(); p.block(); scored = p.judge()  # doctest: +SKIP
@@ -103,7 +107,8 @@ class Pipeline:
     """
 
     def __init__(self, config: TablefuseConfig | None = None, *, runtime: Runtime | None = None,
-                 progress: Progress | None = None, db_path: str | Path | None = None):
+                 progress: Progress | None = None, db_path: str | Path | None = None,
+                 labels: LabelledPairs | None = None):
         self.config = config or TablefuseConfig()
         self.progress = ensure_progress(progress)
         self.runtime = runtime
@@ -123,6 +128,9 @@ class Pipeline:
         self.stages: list[StageStats] = []
         self.shared: set[str] = set()  # steps whose output came from another pipeline (``branch``)
         self.judge_key: str | None = None  # set when a judge object other than the config's was used
+        self.labels: LabelledPairs | None = labels  # the pair labels this run uses (``labels.py``)
+        self._labels_tuples: TupleTable | None = None  # the tuples ``labels`` were mapped to
+        self._labels_given = labels is not None
 
     # -- plumbing ------------------------------------------------------------------------------
     def _runtime(self) -> Runtime:
@@ -134,14 +142,15 @@ class Pipeline:
         return self.runtime
 
     def _stage(self, name: str, fn: Callable[[], T], rows_in: int | None, rows_out: Callable[[T], int],
-               summary: Callable[[T], str]) -> T:
+               summary: Callable[[T], str], detail: Callable[[T], dict[str, Any]] | None = None) -> T:
         self.progress.stage(name)
         t0 = time.perf_counter()
         with self._threads():
             out = fn()
         seconds = time.perf_counter() - t0
         self.stages = [s for s in self.stages if s.stage != name]
-        self.stages.append(StageStats(name, round(seconds, 4), round(_peak_rss_mb(), 1), rows_in, rows_out(out)))
+        self.stages.append(StageStats(name, round(seconds, 4), round(_peak_rss_mb(), 1), rows_in, rows_out(out),
+                                      detail(out) if detail is not None else {}))
         self.shared.discard(name)
         self.progress.done(name, summary(out))
         return out
@@ -155,6 +164,18 @@ class Pipeline:
 
         with apply_threads(self.runtime.threads):
             yield
+
+    def _pair_labels(self, tuples: TupleTable) -> LabelledPairs | None:
+        """The pair labels of this run in ``tuples``' tids: the ones given, else the store's (read
+        once per tuple table; None: no label applies)."""
+        if self._labels_given or self._labels_tuples is tuples:
+            return self.labels
+        try:
+            self.labels = pair_labels.load_labels(self.db_path, tuples)
+        except StoreError:  # not a store (yet): writing the run will say so
+            self.labels = None
+        self._labels_tuples = tuples
+        return self.labels
 
     @staticmethod
     def _need(value: T | None, what: str, step: str) -> T:
@@ -203,11 +224,17 @@ class Pipeline:
         """Fit the judge on the candidates (``fit=False``: use the one already fitted or loaded) and
         score them, partitioned on the engine; unique mapping applies where sources are declared
         duplicate-free. ``judge``: a judge object instead of ``config.judge`` (``key`` names it for
-        ``branch``)."""
+        ``branch``). With pair labels (``labels.py``) the judge learns from them, the cut is
+        calibrated on them and their scores are forced; without, none of that runs."""
+        import inspect
+
         from ..judge import make_judge
 
         tuples = self._need(self.tuples, "tuples", "judge")
         candidates = self._need(self.candidates, "candidate pairs", "judge")
+        labels = self._pair_labels(tuples)
+        if labels is not None:  # a labelled match blocking missed is a candidate too
+            candidates = self.candidates = pair_labels.with_labelled_matches(candidates, labels)
         runtime = self._runtime()
         if judge is not None:
             self.fitted_judge, self.judge_key = judge, key or f"object:{type(judge).__qualname__}"
@@ -216,14 +243,31 @@ class Pipeline:
                                            encoder=runtime.encoder)
             self.judge_key = None
         chosen = self.fitted_judge
+        if labels is not None:  # a judge that learnt from labels is never shared with one that did not
+            own = self.judge_key or json.dumps(_plain(self.config.judge), sort_keys=True, default=str)
+            own = own.split("|labels:")[0]
+            self.judge_key = f"{own}|labels:{pair_labels.digest(labels)}"
+        takes_labels = labels is not None and "labels" in inspect.signature(chosen.fit).parameters
 
         def run() -> ScoredPairs:
-            fitted = chosen.fit(tuples, candidates) if fit else chosen
+            if not fit:
+                fitted = chosen
+            elif takes_labels:
+                fitted = chosen.fit(tuples, candidates, labels=labels)
+            else:
+                fitted = chosen.fit(tuples, candidates)
             scored = score_partitioned(runtime.engine, fitted, tuples, candidates, self.config.engine.partitions)
-            return policy.unique_mapped(self.config, tuples, scored)
+            if labels is not None:
+                scored = pair_labels.forced(pair_labels.calibrated(scored, labels), labels)
+            scored = policy.unique_mapped(self.config, tuples, scored)
+            return pair_labels.forced(scored, labels) if labels is not None else scored
+
+        def detail(s: ScoredPairs) -> dict[str, Any]:
+            return {"pair_labels": s.stats.get("pair_labels")} if labels is not None else {}
 
         self.scored = self._stage("judge", run, candidates.frame.height, lambda s: int(s.frame["integrable"].sum()),
-                                  lambda s: f"{int(s.frame['integrable'].sum())} integrable of {s.frame.height}")
+                                  lambda s: f"{int(s.frame['integrable'].sum())} integrable of {s.frame.height}",
+                                  detail)
         self.scored.validate()
         return self.scored
 
@@ -235,9 +279,15 @@ class Pipeline:
         scored = self.scored = scored if scored is not None else self._need(self.scored, "scored pairs", "discover")
         discoverer = make_discoverer(policy.discover_config(self.config))
         engine = self._runtime().engine
+        labels = self._pair_labels(tuples)
+
+        def run() -> Membership:
+            membership = discover_partitioned(engine, discoverer, tuples, scored, self.config.engine.partitions)
+            # a labelled non-match never shares a set, a labelled match's sets are one (labels.py)
+            return pair_labels.enforce_on_sets(membership, scored, labels) if labels is not None else membership
+
         self.membership = self._stage(
-            "discover", lambda: discover_partitioned(engine, discoverer, tuples, scored, self.config.engine.partitions),
-            scored.frame.height, lambda m: m.frame["set_id"].n_unique(),
+            "discover", run, scored.frame.height, lambda m: m.frame["set_id"].n_unique(),
             lambda m: f"{m.frame['set_id'].n_unique()} integrable sets")
         self.membership.validate(tuples)
         return self.membership

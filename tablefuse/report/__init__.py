@@ -109,6 +109,51 @@ def stage_seconds(facts: RunFacts) -> dict[str, Any]:
     return _bar("Seconds per stage", rows, "stage", "seconds", x_title="stage", y_title="seconds", x_type="nominal")
 
 
+def candidates_per_blocker(db_path: str | Path) -> dict[str, Any]:
+    """Candidate pairs per blocker (stacked: judged integrable or not): which blocking key found
+    the pairs that matched, and which only added work."""
+    from ..store import read_table
+
+    cands, pairs = read_table(db_path, "candidates"), read_table(db_path, "pairs")
+    joined = cands.join(pairs.select("tid_a", "tid_b", "integrable"), on=["tid_a", "tid_b"], how="left")
+    per = (joined.with_columns(pl.col("integrable").fill_null(False))
+           .group_by("blocker", "integrable").len(name="pairs").sort("blocker", "integrable"))
+    rows = [{"blocker": b, "judged": "integrable" if k else "not integrable", "pairs": int(n)}
+            for b, k, n in per.iter_rows()]
+    return {"$schema": VEGA_LITE, "title": "Candidate pairs per blocker", "data": {"values": rows},
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {"y": {"field": "blocker", "type": "nominal", "title": "blocker", "sort": "-x"},
+                         "x": {"field": "pairs", "type": "quantitative", "title": "candidate pairs"},
+                         "color": {"field": "judged", "type": "nominal", "title": None,
+                                   "scale": {"domain": ["integrable", "not integrable"],
+                                             "range": ["#2a9d8f", "#c9cdd2"]}}}}
+
+
+def coverage(db_path: str | Path) -> dict[str, Any]:
+    """Source × attribute: the share of each source's rows with a value in each unified
+    attribute (a heat map): what the alignment gave every attribute, and from where."""
+    from ..frames import TUPLE_META
+    from ..store import read_table
+
+    tuples = read_table(db_path, "tuples")
+    attrs = [c for c in tuples.columns if c not in TUPLE_META]
+    rows: list[dict[str, Any]] = []
+    if attrs and tuples.height:
+        filled = tuples.group_by("source").agg(pl.len().alias("_rows"),
+                                               *[pl.col(a).is_not_null().sum().alias(a) for a in attrs])
+        for r in filled.sort("source").iter_rows(named=True):
+            rows += [{"source": r["source"], "attribute": a, "filled": round(r[a] / r["_rows"], 4),
+                      "rows": int(r["_rows"])} for a in attrs]
+    return {"$schema": VEGA_LITE, "title": "Values per source and attribute", "data": {"values": rows},
+            "mark": {"type": "rect", "tooltip": True},
+            "encoding": {"x": {"field": "attribute", "type": "nominal", "sort": attrs, "title": None},
+                         "y": {"field": "source", "type": "nominal", "title": None},
+                         "color": {"field": "filled", "type": "quantitative", "title": "share filled",
+                                   "scale": {"domain": [0, 1], "scheme": "blues"}},
+                         "tooltip": [{"field": "source"}, {"field": "attribute"},
+                                     {"field": "filled", "format": ".0%"}, {"field": "rows"}]}}
+
+
 CHARTS = {"scores": score_histogram, "set_sizes": set_sizes, "conflicts": conflicts_per_attribute,
           "stages": stage_seconds}
 
@@ -121,5 +166,5 @@ def run_charts(db_path: str | Path, facts: RunFacts | None = None) -> dict[str, 
 
 from ._html import render_html, write_report  # noqa: E402  (uses the chart builders above)
 
-__all__ = ["CHARTS", "RunFacts", "conflicts_per_attribute", "read_facts", "render_html", "run_charts",
-           "score_histogram", "set_sizes", "stage_seconds", "write_report"]
+__all__ = ["CHARTS", "RunFacts", "candidates_per_blocker", "conflicts_per_attribute", "coverage", "read_facts",
+           "render_html", "run_charts", "score_histogram", "set_sizes", "stage_seconds", "write_report"]

@@ -9,9 +9,10 @@ order) and ``PRESERVED_TABLES`` (tables a run carries over untouched, such as us
 vectors per encoder ``model_id``).
 
 User decisions (``record_override``, ``record_accept``, ``record_split``, ``record_merge``,
-``delete_decision``, ``list_decisions``) win on read: ``read_table`` and ``export_table`` apply
-them to ``membership``, ``integrated``, ``conflicts`` and ``provenance`` (``raw=True`` does not).
-CSV exports are spreadsheet-safe by default (``csv_safe``); the store keeps every value as read.
+``record_pair_label``, ``delete_decision``, ``list_decisions``, ``pair_labels``) win on read:
+``read_table`` and ``export_table`` apply them to ``membership``, ``integrated``, ``conflicts`` and
+``provenance`` (``raw=True`` does not). CSV exports are spreadsheet-safe by default (``csv_safe``);
+the store keeps every value as read.
 """
 from __future__ import annotations
 
@@ -21,7 +22,15 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from . import _decisions, _embedding_cache
-from ._decisions import DECIDED_TABLES, DECISION_KINDS, SetResolver, list_decisions, read_table
+from ._decisions import (
+    DECIDED_TABLES,
+    DECISION_KINDS,
+    PAIR_LABEL_KINDS,
+    SetResolver,
+    list_decisions,
+    pair_labels,
+    read_table,
+)
 from ._duckdb import (
     PRESERVED_TABLES,
     TABLES,
@@ -52,6 +61,7 @@ record_override = _locked(_decisions.record_override)
 record_accept = _locked(_decisions.record_accept)
 record_split = _locked(_decisions.record_split)
 record_merge = _locked(_decisions.record_merge)
+record_pair_label = _locked(_decisions.record_pair_label)
 delete_decision = _locked(_decisions.delete_decision)
 save_embedding_cache = _locked(_embedding_cache.save_embedding_cache)
 
@@ -71,7 +81,7 @@ def export_table(db_path: str | Path, name: str, fmt: Literal["csv", "parquet"],
     return export_frame(read_table(db_path, name, resolver=resolver), repr(name), fmt, out, csv_safe=csv_safe)
 
 
-__all__ = ["DECIDED_TABLES", "DECISION_KINDS", "PRESERVED_TABLES", "SetResolver", "TABLES", "StoreInUseError",
-           "check_writable", "delete_decision", "export_table", "info", "list_decisions", "list_tables",
-           "load_embedding_cache", "read_table", "record_accept", "record_merge", "record_override", "record_split",
-           "save_embedding_cache", "store_lock", "write_run"]
+__all__ = ["DECIDED_TABLES", "DECISION_KINDS", "PAIR_LABEL_KINDS", "PRESERVED_TABLES", "SetResolver", "TABLES",
+           "StoreInUseError", "check_writable", "delete_decision", "export_table", "info", "list_decisions",
+           "list_tables", "load_embedding_cache", "pair_labels", "read_table", "record_accept", "record_merge",
+           "record_override", "record_pair_label", "record_split", "save_embedding_cache", "store_lock", "write_run"]

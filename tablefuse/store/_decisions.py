@@ -11,6 +11,18 @@ set with exactly the members it was made on, a split only when the tuples still 
 a merge only when the sets still hold exactly the merged tuples. A decision that no longer fits
 is *stale*: kept, reported by ``list_decisions``, never applied silently to something else.
 
+Pair labels (``record_pair_label``: ``match`` / ``no_match`` / ``unsure``, stored as kinds
+``must_link`` / ``cannot_link`` / ``unsure``) name two tuples, not a set, so they fit as long as
+both tuples are in the latest run: a ``must_link`` whose tuples lie in different sets merges those
+two sets (as a merge would), a ``cannot_link`` whose tuples share a set moves the second tuple
+(``tid_b`` when labelled) out into a set of its own and no other member, ``unsure`` changes
+nothing; a label already satisfied by the sets is applied and changes nothing; a label whose
+tuples are not both in the run is stale. ``members`` keeps the order given ([a, b]). A newer
+label for the same (unordered) pair replaces the older one, and readers take the latest label
+per pair in any case. Labels also teach the next run (``tablefuse.pipeline``: threshold,
+training, forced scores, cannot-link kept apart), so after a re-run they are usually already
+satisfied.
+
 Sets changed by hand are re-resolved by the run's own resolver, which the caller passes as
 ``resolver`` (the store imports no stage): ``tablefuse.pipeline.read_table`` / ``export_table``
 build it from the run's stored config, so a split set gets the same kind of story (equivalent
@@ -46,11 +58,18 @@ DECISIONS: Columns = (
     ("kind", "VARCHAR"), ("set_id", "BIGINT"), ("attribute", "VARCHAR"), ("value", "VARCHAR"),
     ("members", "JSON"), ("note", "VARCHAR"),
 )
-"""``kind``: accept | override | split | merge. ``set_id``: as numbered when made (display only).
-``members``: JSON list of [source, source_row] — override/accept: the set's tuples; split: the
-tuples moved out into a new set; merge: every tuple of the merged sets."""
+"""``kind``: accept | override | split | merge | must_link | cannot_link | unsure. ``set_id``: as
+numbered when made (display only). ``members``: JSON list of [source, source_row] — override/accept:
+the set's tuples; split: the tuples moved out into a new set; merge: every tuple of the merged
+sets; must_link / cannot_link / unsure (pair labels): the two tuples [a, b], ``value`` the label."""
 
-DECISION_KINDS: tuple[str, ...] = ("accept", "override", "split", "merge")
+DECISION_KINDS: tuple[str, ...] = ("accept", "override", "split", "merge", "must_link", "cannot_link", "unsure")
+#: a pair label as a person gives it -> the decision kind it is stored as
+PAIR_LABEL_KINDS: dict[str, str] = {"match": "must_link", "no_match": "cannot_link", "unsure": "unsure"}
+_LABEL_OF_KIND: dict[str, str] = {k: v for v, k in PAIR_LABEL_KINDS.items()}
+PAIR_LABEL_COLUMNS: dict[str, pl.DataType] = {
+    "decision_id": pl.Utf8(), "created": pl.Utf8(), "label": pl.Utf8(), "source_a": pl.Utf8(),
+    "row_a": pl.Int64(), "source_b": pl.Utf8(), "row_b": pl.Int64(), "tid_a": pl.Int64(), "tid_b": pl.Int64()}
 DECIDED_TABLES: frozenset[str] = frozenset({"membership", "integrated", "conflicts", "provenance"})
 
 _TABLE = "decisions"
@@ -174,12 +193,16 @@ def _writer(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _insert(db_path: str | Path, kind: str, set_id: int | None, attribute: str | None,
-            value: str | None, members: Sequence[tuple[str, int]], note: str | None) -> str:
+            value: str | None, members: Sequence[tuple[str, int]], note: str | None,
+            replaces: Sequence[str] = ()) -> str:
+    """Append one decision (``replaces``: decision ids deleted in the same write)."""
     decision_id = uuid.uuid4().hex[:12]
     run_id = _latest_run(db_path)
     created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     cols = ", ".join(quote(c) for c, _ in DECISIONS)
     with _writer(db_path) as con:
+        for old in replaces:
+            con.execute(f"DELETE FROM {quote(_TABLE)} WHERE decision_id = ?", [old])
         seq = con.execute(f"SELECT coalesce(max(seq), 0) + 1 FROM {quote(_TABLE)}").fetchall()[0][0]
         con.execute(f"INSERT INTO {quote(_TABLE)} ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [decision_id, seq, created, run_id, kind, set_id, attribute, value,
@@ -252,6 +275,70 @@ def record_merge(db_path: str | Path, set_ids: Iterable[int], note: str | None =
     return _insert(db_path, "merge", ids[0], None, None, _members(db_path, tids["tid"].to_list()), note)
 
 
+def record_pair_label(db_path: str | Path, tid_a: int, tid_b: int,
+                      label: Literal["match", "no_match", "unsure"], note: str | None = None) -> str:
+    """Say whether tuples ``tid_a`` and ``tid_b`` (of the latest run) are one entity: ``match``
+    (stored as ``must_link``), ``no_match`` (``cannot_link``) or ``unsure``; returns the decision
+    id. The pair is kept as its two (source, source_row), so the label outlives the run's tids; a
+    newer label for the same pair replaces the older one.
+
+    >>> record_pair_label("demo.duckdb", 12, 40, "no_match")  # doctest: +SKIP
+    """
+    if label not in PAIR_LABEL_KINDS:
+        raise StoreError(f"pair label {label!r} unknown; choose from {sorted(PAIR_LABEL_KINDS)}")
+    a, b = int(tid_a), int(tid_b)
+    if a == b:
+        raise StoreError(f"a pair label needs two different tuples, got tid {a} twice")
+    tuples = _duckdb.read_table(db_path, "tuples").select("tid", "source", "source_row")
+    key = {int(t): (str(s), int(r)) for t, s, r in tuples.filter(pl.col("tid").is_in([a, b])).iter_rows()}
+    missing = [t for t in (a, b) if t not in key]
+    if missing:
+        raise StoreError(f"tuple(s) {missing} do not exist in the latest run")
+    members = [key[a], key[b]]
+    pair = frozenset(members)
+    older = [d["decision_id"] for d in _raw_decisions(db_path).iter_rows(named=True)
+             if d["kind"] in _LABEL_OF_KIND and _pair_key(d["members"]) == pair]
+    return _insert(db_path, PAIR_LABEL_KINDS[label], None, None, label, members, note, replaces=older)
+
+
+def _pair_key(members_json: str | None) -> frozenset[tuple[str, int]]:
+    return frozenset((str(s), int(r)) for s, r in json.loads(members_json or "[]"))
+
+
+def _latest_labels(decisions: pl.DataFrame) -> pl.DataFrame:
+    """The pair-label decisions, the latest per (unordered) pair only, in the order made."""
+    rows = [d for d in decisions.sort("seq").iter_rows(named=True) if d["kind"] in _LABEL_OF_KIND]
+    latest: dict[frozenset[tuple[str, int]], dict] = {}
+    for d in rows:
+        latest.pop(_pair_key(d["members"]), None)
+        latest[_pair_key(d["members"])] = d
+    keep = {d["decision_id"] for d in latest.values()}
+    return decisions.filter(pl.col("decision_id").is_in(list(keep))).sort("seq")
+
+
+def pair_labels(db_path: str | Path) -> pl.DataFrame:
+    """Every pair label, the latest per pair, in the order made: decision_id, created, label
+    (match / no_match / unsure), source_a, row_a, source_b, row_b, and tid_a, tid_b: the two
+    tuples in the latest run (null where a tuple is no longer in the lake)."""
+    empty = pl.DataFrame(schema=PAIR_LABEL_COLUMNS)
+    raw = _raw_decisions(db_path)
+    if raw.height == 0:
+        return empty
+    labels = _latest_labels(raw)
+    if labels.height == 0:
+        return empty
+    tuples = _duckdb.read_table(db_path, "tuples")
+    tid_of = {(str(s), int(r)): int(t) for t, s, r in
+              tuples.select("tid", "source", "source_row").iter_rows()}
+    rows = []
+    for d in labels.iter_rows(named=True):
+        (sa, ra), (sb, rb) = [(str(s), int(r)) for s, r in json.loads(d["members"])]
+        rows.append({"decision_id": d["decision_id"], "created": d["created"], "label": _LABEL_OF_KIND[d["kind"]],
+                     "source_a": sa, "row_a": ra, "source_b": sb, "row_b": rb,
+                     "tid_a": tid_of.get((sa, ra)), "tid_b": tid_of.get((sb, rb))})
+    return pl.DataFrame(rows, schema=PAIR_LABEL_COLUMNS)
+
+
 def delete_decision(db_path: str | Path, decision_id: str) -> bool:
     """Forget one decision (undo); True when it existed."""
     if not _has_decisions(db_path):
@@ -294,15 +381,47 @@ def _apply(tuples: pl.DataFrame, raw: dict[str, pl.DataFrame], decisions: pl.Dat
     changed: set[int] = set()
     cells: dict[tuple[int, str], tuple[str | None, str, str]] = {}  # -> value, kind, decision_id
     status: dict[str, str] = {}
+    latest_labels = set(_latest_labels(decisions)["decision_id"].to_list())
+    latest_of_pair: dict[frozenset[tuple[str, int]], str] = {}
+    for d in decisions.iter_rows(named=True):
+        if d["decision_id"] in latest_labels:
+            latest_of_pair[_pair_key(d["members"])] = d["decision_id"]
     for d in decisions.iter_rows(named=True):
         did, kind = d["decision_id"], d["kind"]
         keys = [(str(s), int(r)) for s, r in json.loads(d["members"] or "[]")]
+        if kind in _LABEL_OF_KIND and did not in latest_labels:
+            status[did] = f"superseded by decision {latest_of_pair.get(_pair_key(d['members']))}"
+            continue
         tids = {by_key.get(k) for k in keys}
         if not keys or None in tids:
             status[did] = "stale: its tuples are not all in the latest run"
             continue
         tids_i = {int(t) for t in tids if t is not None}
         touched = {set_of[t] for t in tids_i}
+        if kind in _LABEL_OF_KIND:
+            if len(keys) != 2 or len(tids_i) != 2:
+                status[did] = "stale: a pair label needs two different tuples"
+                continue
+            second = by_key[keys[1]]
+            if kind == "must_link" and len(touched) == 2:
+                keep, gone = min(touched), max(touched)
+                for t in members_of.pop(gone):
+                    set_of[t] = keep
+                    members_of[keep].add(t)
+                _drop_cells(cells, gone, status, did)
+                _drop_cells(cells, keep, status, did)
+                changed.discard(gone)
+                changed.add(keep)
+            elif kind == "cannot_link" and len(touched) == 1:
+                old_set = set_of[second]
+                members_of[old_set].discard(second)
+                members_of[next_id] = {second}
+                set_of[second] = next_id
+                changed.update({old_set, next_id})
+                _drop_cells(cells, old_set, status, did)
+                next_id += 1
+            status[did] = "applied"
+            continue
         if kind in ("override", "accept"):
             (sid,) = touched if len(touched) == 1 else (None,)
             if sid is None or members_of[sid] != tids_i:
@@ -429,6 +548,6 @@ def _supporting(tuples: pl.DataFrame, membership: pl.DataFrame, set_id: int, att
     return sorted(int(t) for t in hits["tid"])
 
 
-__all__ = ["DECIDED_TABLES", "DECISIONS", "DECISION_KINDS", "Decided", "decided",
-           "delete_decision", "export_table", "list_decisions", "read_table", "record_accept",
-           "record_merge", "record_override", "record_split"]
+__all__ = ["DECIDED_TABLES", "DECISIONS", "DECISION_KINDS", "PAIR_LABEL_COLUMNS", "PAIR_LABEL_KINDS", "Decided",
+           "decided", "delete_decision", "export_table", "list_decisions", "pair_labels", "read_table",
+           "record_accept", "record_merge", "record_override", "record_pair_label", "record_split"]

@@ -145,11 +145,12 @@ class Page:
         self.idle()
 
     def button(self, text: str) -> WebElement:
-        def label(b: WebElement) -> str:  # a material icon draws as its name on a line above
-            return (b.text.strip().splitlines() or [""])[-1].strip()
+        def lines(b: WebElement) -> list[str]:
+            # a material icon draws as its name on a line above, a keyboard shortcut below
+            return [line.strip() for line in b.text.strip().splitlines()]
 
         found: WebElement = self.wait(lambda d: next((b for b in d.find_elements(By.TAG_NAME, "button")
-                                                      if label(b) == text and b.is_displayed()), None),
+                                                      if text in lines(b) and b.is_displayed()), None),
                                       30, f"button {text!r}")  # type: ignore[assignment]
         # centred, so the fixed toolbar cannot cover it (a long page keeps the scroll of the last one)
         self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", found)

@@ -118,10 +118,12 @@ def test_judge_progress_counts_each_phase_with_elapsed_and_time_left(
     showed "judge… 1309/30" (one counter for all of them). Each phase now counts from 0, with
     the time elapsed and an estimate of the time left; the run's duration reads humanly (#7)."""
     page = _page(browser, server, tmp_path)
-    page.upload([tiny_lake / "a.csv", tiny_lake / "b.csv"])
-    page.text("2 files · 2 readable · 0 with errors")
+    # the example lake: its judge runs long enough for the page (which reads the background
+    # worker's status every second) to see each phase
+    page.button("Use the bundled example lake").click()
+    page.text("6 files · 6 readable · 0 with errors")
     page.go("Integrate")
-    page.text("2 files in this session's lake")
+    page.text("6 files in this session's lake")
     browser.execute_script(RECORD_PROGRESS)
     page.button("Run integration").click()  # the defaults: the SSACL judge
     page.text("Integration finished", 240)

@@ -231,7 +231,8 @@ def test_graph_layout_is_deterministic_and_spec_is_vega_lite() -> None:
     spec = explore.graph_spec(nodes, edges, {0: "a.csv"})
     json.dumps(spec)
     assert spec["layer"][0]["encoding"]["color"]["field"] == "score"
-    assert spec["layer"][1]["data"]["values"][0]["source"] == "a.csv"
+    node_layer = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "circle")
+    assert node_layer["data"]["values"][0]["source"] == "a.csv"
     one, none = explore.graph_layout([5], p)
     assert len(one) == 1 and none == []
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +14,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from tablefuse import store  # noqa: E402
 from tablefuse.config import TablefuseConfig  # noqa: E402
+from tablefuse_app import background  # noqa: E402
 from tablefuse_app.settings import AppSettings  # noqa: E402
 
 APP = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
@@ -28,6 +30,17 @@ def _app(session: Path, page: str = "Upload", db: Path | None = None,
     if db is not None:
         at.session_state["db_path"] = str(db)
     return at.run()
+
+
+def _wait_for_run(db: Path, timeout: float = 180) -> background.RunStatus:
+    """Until the background worker of ``db`` ends (its status file says so)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = background.read_status(db)
+        if status is not None and not status.active:
+            return status
+        assert time.monotonic() < deadline, f"the run did not end: {status}"
+        time.sleep(0.3)
 
 
 def _button(at: AppTest, label: str):  # noqa: ANN202 - an AppTest Button
@@ -108,8 +121,11 @@ def test_integrate_shows_pipeline_defaults_and_runs_into_the_store(session_dir: 
     assert not at.exception, at.exception
     assert not at.error, _texts(at.error)
     db = session_dir / "tablefuse.duckdb"
+    status = _wait_for_run(db)  # the worker process runs it: the script run has ended
+    assert status.state == "done", (status.state, status.error)
+    at.run()
     info = store.info(db)
-    assert at.session_state["last_run"]["run_id"] == info["run_id"]
+    assert status.summary is not None and status.summary["run_id"] == info["run_id"]
     config = json.loads(store.read_table(db, "runs")["config"][0])
     assert config["judge"]["seed"] == 1 and config["discover"]["unique_sources"] == "all"
     assert any("Run " in t and "sets" in t for t in _texts(at.success))
@@ -127,7 +143,7 @@ def test_explore_lists_sets_searches_and_splits(tmp_path: Path, db_copy: Path) -
     assert not at.exception
     overview = at.dataframe[0].value
     assert overview["size"].sum() == store.read_table(db_copy, "tuples").height
-    assert len(at.get("vega_lite_chart")) == 1  # the tuple graph
+    assert len(at.get("vega_lite_chart")) == 2  # the tuple graph and the largest set's weakest pair's waterfall
     at.radio(key="explore_sort").set_value("uncertainty").run()
     assert not at.exception
     at.text_input(key="explore_search").set_value("blue door").run()
@@ -137,7 +153,7 @@ def test_explore_lists_sets_searches_and_splits(tmp_path: Path, db_copy: Path) -
     multi = int(sizes.filter(pl.col("len") > 1)["set_id"][0])
     next(b for b in at.selectbox if b.label == "Set").set_value(multi).run()
     tids = sorted(store.read_table(db_copy, "membership").filter(pl.col("set_id") == multi)["tid"])
-    side = at.dataframe[-1].value
+    side = next(d.value for d in at.dataframe if any(str(c).startswith("tid ") for c in d.value.columns))
     assert [c for c in side.columns] == [f"tid {t}" for t in tids]
     at.multiselect(key="split_tids").set_value(tids[:1])
     _button(at, "Split them off").click().run()
@@ -200,3 +216,30 @@ def test_pages_without_a_store_say_what_to_do(tmp_path: Path) -> None:
         at = _app(tmp_path / page, page)
         assert not at.exception
         assert "No integration yet" in " ".join(_texts(at.info))
+
+
+def test_pairs_page_shows_the_least_certain_pair_with_its_evidence_and_labels_it(
+        tmp_path: Path, db_copy: Path) -> None:
+    from tablefuse.pipeline import read_table, review_queue
+
+    at = _app(tmp_path / "s", "Pairs", db=db_copy)
+    assert not at.exception, at.exception
+    first = review_queue(db_copy, limit=200).row(0, named=True)
+    shown = " ".join(str(m.value) for m in at.markdown)
+    assert f"**Tuple {first['tid_a']}** vs **tuple {first['tid_b']}**" in shown, shown
+    assert at.dataframe and len(at.get("vega_lite_chart")) == 1  # the evidence table and waterfall
+    before = read_table(db_copy, "membership")
+    _button(at, "No match").click().run()
+    assert not at.exception, at.exception
+    labels = store.pair_labels(db_copy)
+    assert labels.select("label", "tid_a", "tid_b").rows() == [("no_match", first["tid_a"], first["tid_b"])]
+    after = read_table(db_copy, "membership")
+    set_of = dict(after.select("tid", "set_id").iter_rows())
+    assert set_of[first["tid_a"]] != set_of[first["tid_b"]]  # a cannot-link applies at once
+    was = dict(before.select("tid", "set_id").iter_rows())
+    assert (was[first["tid_a"]] == was[first["tid_b"]]) == first["same_set"]
+    nxt = review_queue(db_copy, limit=200).row(0, named=True)
+    assert (nxt["tid_a"], nxt["tid_b"]) != (first["tid_a"], first["tid_b"])  # labelled: off the queue
+    assert "1 label: 0 match, 1 no match, 0 unsure" in " ".join(_texts(at.caption))
+    _button(at, "Remove it").click().run()
+    assert store.pair_labels(db_copy).height == 0

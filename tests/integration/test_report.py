@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -80,3 +81,24 @@ def test_cli_report_and_missing_store(store, tmp_path):
     res = runner.invoke(app, ["report", "--db", str(tmp_path / "absent.duckdb"), "--out", str(out)])
     assert res.exit_code == 3
     assert "tablefuse integrate" in res.output
+
+
+def test_blocking_and_coverage_charts_count_what_the_store_holds(tmp_path: Path) -> None:
+    import tablefuse
+    from tablefuse import store
+    from tablefuse.config import TablefuseConfig
+    from tablefuse.report import candidates_per_blocker, coverage
+
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    (lake / "a.csv").write_text("name,city\nBlue Door,Springfield\nRed Fork,\n", encoding="utf-8")
+    (lake / "b.csv").write_text("name,phone\nBlue Door,555\nGreen Mill,556\n", encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    tablefuse.integrate(lake, TablefuseConfig().with_overrides(judge={"method": "similarity"}), db_path=db)
+    blocking = candidates_per_blocker(db)["data"]["values"]
+    assert sum(r["pairs"] for r in blocking) == store.read_table(db, "candidates").height
+    integrable = store.read_table(db, "pairs").filter(pl.col("integrable")).height
+    assert sum(r["pairs"] for r in blocking if r["judged"] == "integrable") == integrable
+    cells = {(r["source"], r["attribute"]): r["filled"] for r in coverage(db)["data"]["values"]}
+    assert cells[("a.csv", "name")] == 1.0 and cells[("a.csv", "city")] == 0.5
+    assert cells[("a.csv", "phone")] == 0.0 and cells[("b.csv", "phone")] == 1.0

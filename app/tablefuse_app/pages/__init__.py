@@ -8,17 +8,23 @@ import streamlit as st
 from tablefuse.errors import TablefuseError
 
 from ..humanize import plural
-from . import align, common, conflicts, explore, export, integrate, upload
+from . import align, common, conflicts, explore, export, integrate, pairs, upload
 
 PAGES: dict[str, Callable[[], None]] = {
     "Upload": upload.render, "Align": align.render, "Integrate": integrate.render,
-    "Explore": explore.render, "Conflicts": conflicts.render, "Export": export.render,
+    "Explore": explore.render, "Pairs": pairs.render, "Conflicts": conflicts.render, "Export": export.render,
 }
 
 
 def _sidebar() -> str:
+    """The page picker; the page is kept in the URL (``?page=``), so a reload stays on it."""
     st.sidebar.title("tablefuse")
-    return str(st.sidebar.radio("Page", list(PAGES), key="page"))
+    if "page" not in st.session_state and st.query_params.get("page") in PAGES:
+        st.session_state["page"] = st.query_params["page"]
+    page = str(st.sidebar.radio("Page", list(PAGES), key="page"))
+    if st.query_params.get("page") != page:
+        st.query_params["page"] = page
+    return page
 
 
 def _store_summary() -> None:
@@ -44,8 +50,11 @@ def _store_summary() -> None:
 def main() -> None:
     """Draw the sidebar, the chosen page, then the store summary under the page picker."""
     page = _sidebar()
+    common.session()  # the workspace (and its name in the URL) before any page draws
     summary = st.sidebar.container()
     try:
+        if page != "Integrate":  # Integrate draws it under its form, with the stages
+            common.run_banner()
         PAGES[page]()
     finally:
         with summary:

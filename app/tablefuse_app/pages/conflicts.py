@@ -1,4 +1,4 @@
-"""Page 5: every conflict with its candidates; accept, pick another or type a value."""
+"""Page 6: every conflict with its candidates; accept, pick another or type a value."""
 from __future__ import annotations
 
 import polars as pl
@@ -45,16 +45,17 @@ def _override(db: str, set_id: int, attribute: str) -> None:
 def _undo(db: str) -> None:
     decision = st.session_state.get("undo_pick")
     if decision and store.delete_decision(db, decision):
-        common.say("info", f"Removed decision {decision}.")
+        common.say("info", "Removed the decision.")
 
 
 def render() -> None:
-    st.header("5 · Conflicts")
+    st.header("6 · Conflicts")
     db = common.require_store()
     if db is None:
         return
     common.flash()
     conflicts = common.table(db, "conflicts")
+    names = logic.set_names(common.table(db, "integrated"))
     if conflicts.height == 0:
         st.success("No conflicts: every set agrees on every attribute.")
     else:
@@ -65,17 +66,19 @@ def render() -> None:
         view = logic.conflict_table(conflicts, None if attr == ALL else attr, text)
         st.caption(f"{view.height:,} of {plural(conflicts.height, 'conflict')}")
         st.dataframe(view, hide_index=True, height=260,
-                     column_config={"confidence": st.column_config.NumberColumn(format="%.2f")})
+                     column_config={"confidence": st.column_config.NumberColumn(format="%.2f"),
+                                    "reason": st.column_config.TextColumn("reason", width="large"),
+                                    "candidates": st.column_config.TextColumn("candidates", width="large")})
         keys = list(zip(view["set_id"].to_list(), view["attribute"].to_list(), strict=True))
         if keys:
-            _decide(str(db), conflicts, keys)
-    _decisions(str(db))
+            _decide(str(db), conflicts, keys, names)
+    _decisions(str(db), names)
 
 
-def _decide(db: str, conflicts: pl.DataFrame, keys: list[tuple[int, str]]) -> None:
+def _decide(db: str, conflicts: pl.DataFrame, keys: list[tuple[int, str]], names: dict[int, str]) -> None:
     st.subheader("Decide")
     pick = st.selectbox("Conflict", keys, key="conf_pick", on_change=_fresh_choice,
-                        format_func=lambda k: logic.label(k[0], k[1]))
+                        format_func=lambda k: logic.label(k[0], k[1], names.get(k[0])))
     if pick is None:
         return
     set_id, attribute = pick
@@ -84,7 +87,7 @@ def _decide(db: str, conflicts: pl.DataFrame, keys: list[tuple[int, str]]) -> No
     st.dataframe(logic.candidate_frame(cands, row["chosen"]), hide_index=True)
     st.markdown(f"**Chosen:** `{row['chosen']}` · method **{row['method']}** · confidence "
                 f"**{row['confidence']:.2f}**")
-    st.caption(row["reason"] or "")
+    st.markdown(f"**Why:** {row['reason']}" if row["reason"] else "")
     options, index = logic.options(cands, row["chosen"])
     st.radio("Golden value", options, index=index, key="conf_choice")
     st.text_input("Your value (when typing another)", key="conf_typed")
@@ -93,7 +96,7 @@ def _decide(db: str, conflicts: pl.DataFrame, keys: list[tuple[int, str]]) -> No
     c2.button("Save override", type="primary", on_click=_override, args=(db, set_id, attribute))
 
 
-def _decisions(db: str) -> None:
+def _decisions(db: str, names: dict[int, str]) -> None:
     decisions = store.list_decisions(db)
     st.subheader(f"Decisions ({decisions.height})")
     if decisions.height == 0:
@@ -102,5 +105,6 @@ def _decisions(db: str) -> None:
         return
     st.dataframe(decisions.select("decision_id", "kind", "set_id", "attribute", "value", "status",
                                   "created", "note"), hide_index=True)
-    st.selectbox("Decision to undo", decisions["decision_id"].to_list(), key="undo_pick")
+    lines = {r["decision_id"]: logic.decision_label(r, names) for r in decisions.iter_rows(named=True)}
+    st.selectbox("Decision to undo", list(lines), key="undo_pick", format_func=lines.__getitem__)
     st.button("Undo it", on_click=_undo, args=(db,))

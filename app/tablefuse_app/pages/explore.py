@@ -45,6 +45,26 @@ def _merge(db: str, set_id: int) -> None:
         common.say("error", str(exc))
 
 
+def _why(db, pairs: pl.DataFrame, tids: list[int], names: dict[int, str]) -> None:
+    """Why did these match? The per-attribute evidence of one pair of the set, as a waterfall."""
+    inner = logic.set_pairs(pairs, tids)
+    if inner.height == 0:
+        return
+    st.subheader("Why did these match?")
+    rows = inner.select("tid_a", "tid_b", "score").rows()
+
+    def label(i: int) -> str:
+        a, b, score = rows[i]
+        return (f"{a} {names.get(a, '')} ↔ {b} {names.get(b, '')} — score {score:.3f}")
+
+    pick = st.selectbox("Pair (weakest first)", list(range(len(rows))), format_func=label,
+                        key=f"explore_pair::{'-'.join(map(str, tids[:40]))}")
+    if pick is None:
+        return
+    a, b, _ = rows[pick]
+    common.pair_evidence_view(db, int(a), int(b))
+
+
 def render() -> None:
     st.header("4 · Explore integrable sets")
     db = common.require_store()
@@ -94,8 +114,11 @@ def render() -> None:
     if len(tids) > logic.MAX_GRAPH_NODES:
         st.caption(f"Showing the first {logic.MAX_GRAPH_NODES} of {len(tids)} tuples.")
     sources = dict(zip(tuples["tid"].to_list(), tuples["source"].to_list(), strict=True))
-    st.vega_lite_chart(logic.graph_spec(nodes, edges, sources), width="stretch")
-    st.caption(f"{plural(len(edges), 'judged pair')} inside the set; edge colour = pair score.")
+    names = logic.tuple_labels(tuples, tids)
+    st.vega_lite_chart(logic.graph_spec(nodes, edges, sources, names), width="stretch")
+    st.caption(f"{plural(len(edges), 'judged pair')} inside the set; edge colour and number = "
+               "pair score; hover an edge's square or a tuple for details.")
+    _why(db, pairs, tids, names)
 
     with st.expander("Split or merge this set by hand"):
         st.multiselect("Tuples to move into a new set", tids, key="split_tids")

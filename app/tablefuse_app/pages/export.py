@@ -1,4 +1,4 @@
-"""Page 6: download the golden table or any store table; charts of the run."""
+"""Page 7: download the golden table or any store table; charts of the run."""
 from __future__ import annotations
 
 import streamlit as st
@@ -29,7 +29,7 @@ def _report(path: str, mtime_ns: int, size: int) -> bytes:
 
 
 def render() -> None:
-    st.header("6 · Export")
+    st.header("7 · Export")
     db = common.require_store()
     if db is None:
         return

@@ -1,15 +1,14 @@
 """Page 3: the main settings (pipeline defaults preselected), a run with live progress."""
 from __future__ import annotations
 
-import time
+from pathlib import Path
 
 import streamlit as st
 
-import tablefuse
 from tablefuse.errors import TablefuseError
 
+from .. import background, uploads
 from .. import integrate as logic
-from .. import uploads
 from ..humanize import duration, plural
 from . import common
 
@@ -59,38 +58,47 @@ def _form() -> logic.RunChoices | None:
                             advanced_toml=advanced)
 
 
-def _run(choices: logic.RunChoices) -> None:
+def _start(choices: logic.RunChoices) -> None:
+    """Start the run in the background worker: it goes on when the user leaves the page."""
     s, db = common.session(), common.db_path()
     try:
         config = logic.build_config(choices, s.mapping)
-    except TablefuseError as exc:
+        background.start_run(s.lake, config, db)
+    except (TablefuseError, background.RunInProgress) as exc:
         st.error(str(exc))
         return
-    bar = st.progress(0.0, text="starting")
-    status = st.status("Integrating…", expanded=True)
-    shown = [0.0]  # when the bar was last redrawn: a stage may advance thousands of times
+    st.session_state["run_watching"] = True
+    st.rerun()
 
-    def on_event(ev: logic.StageEvent) -> None:
-        if ev.summary is None:
-            now = time.monotonic()
-            if ev.step is None or now - shown[0] >= 0.25 or (ev.steps and ev.step >= ev.steps):
-                shown[0] = now
-                bar.progress(ev.fraction, text=ev.text())
-            return
-        bar.progress(ev.fraction, text=ev.text())
-        took = f" ({duration(ev.seconds)})" if ev.seconds is not None else ""
-        status.write(f"✓ **{ev.stage}**: {ev.summary}{took}")
 
-    try:
-        result = tablefuse.integrate(s.lake, config, db_path=db,
-                                     progress=logic.CallbackProgress(on_event))
-    except TablefuseError as exc:
-        status.update(label="Integration failed", state="error")
-        st.error(str(exc))
-        return
-    bar.progress(1.0, text="done")
-    status.update(label="Integration finished", state="complete", expanded=True)
-    st.session_state["last_run"] = result.summary()
+def _stage_lines(status: background.RunStatus) -> None:
+    for line in status.stages:
+        took = f" ({duration(line.seconds)})" if line.seconds is not None else ""
+        st.write(f"✓ **{line.stage}**: {line.summary}{took}")
+
+
+def _finished(status: background.RunStatus) -> None:
+    """The last run of this store, as its worker left it (read from disk: survives reloads)."""
+    label = {"done": "Integration finished", "failed": "Integration failed",
+             "stopped": "Integration stopped", "lost": "Integration lost"}[status.state]
+    with st.status(label, state="complete" if status.state == "done" else "error", expanded=True):
+        _stage_lines(status)
+    summary = status.summary
+    if status.state == "done" and summary:
+        st.success(f"Run {summary['run_id']}: {plural(summary['tuples'], 'tuple')} → "
+                   f"{plural(summary['sets'], 'set')}, {plural(summary['conflicts'], 'conflict')} "
+                   f"in {duration(summary['seconds'])}.")
+        cols = st.columns(5)
+        for col, key in zip(cols, ("sources", "tuples", "sets", "multi_tuple_sets", "conflicts"),
+                            strict=True):
+            col.metric(key.replace("_", " "), summary[key])
+        db = Path(status.db)
+        if common.has_store(db):
+            left, right = st.columns(2)
+            left.vega_lite_chart(common.store_chart(db, "blocking"), width="stretch")
+            right.vega_lite_chart(common.store_chart(db, "scores"), width="stretch")
+    elif status.error:
+        st.error(status.error)
 
 
 def render() -> None:
@@ -100,18 +108,13 @@ def render() -> None:
     db = common.db_path()
     st.caption(f"{plural(len(files), 'file')} in this session's lake · the run is stored in `{db}`"
                + (" · your saved column mapping is used" if s.mapping.is_file() else ""))
+    status = common.run_status()
     choices = _form()
     if choices is not None:
         if not files:
             st.error("Upload tables first (page **Upload**): the lake is empty.")
         else:
-            _run(choices)
-    summary = st.session_state.get("last_run")
-    if summary:
-        st.success(f"Run {summary['run_id']}: {plural(summary['tuples'], 'tuple')} → "
-                   f"{plural(summary['sets'], 'set')}, {plural(summary['conflicts'], 'conflict')} "
-                   f"in {duration(summary['seconds'])}.")
-        cols = st.columns(5)
-        for col, key in zip(cols, ("sources", "tuples", "sets", "multi_tuple_sets", "conflicts"),
-                            strict=True):
-            col.metric(key.replace("_", " "), summary[key])
+            _start(choices)
+    common.run_banner(detailed=True)
+    if status is not None and not status.active:
+        _finished(status)

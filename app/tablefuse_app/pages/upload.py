@@ -11,6 +11,7 @@ from tablefuse.errors import TablefuseError
 
 from .. import uploads
 from ..humanize import plural
+from ..settings import Session
 from . import common
 
 
@@ -107,7 +108,7 @@ def _open_db() -> None:
     except TablefuseError as exc:
         common.say("error", f"Cannot open {path}: {exc}")
         return
-    st.session_state["db_path"] = str(path)
+    common.open_store(path)
     common.say("success", f"Opened {path}: {plural(summary['sets'], 'set')}, "
                           f"{plural(summary['conflicts'], 'conflict')}.")
 
@@ -165,3 +166,24 @@ def render() -> None:
     st.text_input("Path to a .duckdb store on this machine", key="open_db_path",
                   placeholder="/path/to/tablefuse.duckdb")
     st.button("Open database", on_click=_open_db)
+    _workspaces(s)
+
+
+def _workspaces(current: Session) -> None:
+    """Every workspace (lake + store) kept under the app's folder; reopen one, or start afresh."""
+    st.divider()
+    st.subheader("Workspaces")
+    st.caption("Each workspace keeps its uploaded lake, column mapping and store; the last one "
+               "used opens by default, and the page's link reopens this one.")
+    entries = common.workspaces().entries()
+    for entry in entries:
+        row, action = st.columns([12, 2], vertical_alignment="center")
+        mine = entry.name == current.root.name
+        row.markdown(("**" + entry.label() + "** (open)") if mine else entry.label())
+        if entry.sources:
+            row.caption(", ".join(entry.sources[:12]) + (" …" if len(entry.sources) > 12 else ""))
+        if not mine:
+            action.button(f"Open {entry.name}", key=f"ws::{entry.name}",
+                          on_click=common.switch_workspace, args=(entry.name,))
+    st.button("New empty workspace", on_click=common.switch_workspace, args=(None,),
+              icon=":material/add:")

@@ -24,13 +24,15 @@ import polars as pl
 
 from ...config import JudgeConfig
 from ...errors import ConfigError, ModelError, NotFittedError
-from ...frames import CandidatePairs, ScoredPairs, TupleTable
+from ...frames import CandidatePairs, LabelledPairs, ScoredPairs, TupleTable
 from .augment import FAMILIES, OPTIONAL_FAMILIES
 from .features import FEATURE_NAMES, PairFeaturizer
 from .lakestats import LakeStats
 from .threshold import METHODS, choose_threshold
 from .train import (
     HARD_NEG,
+    LABEL_NEG,
+    LABEL_POS,
     PSEUDO_POS,
     PairRows,
     TrainParams,
@@ -49,6 +51,9 @@ FORMAT_VERSION = 2  # 2: lake statistics (lake_stats.json) and IDF/code features
 #: least this much (Jaccard); measured 0.01-0.30 where EM found another class, 0.66-1.0 elsewhere,
 #: and chosen leave-one-lake-out (benchmarks/judge_fusion.py)
 FS_AGREEMENT_GATE = 0.5
+#: each labelled pair is seen this many times per training epoch: a few dozen labels among ~10k
+#: synthetic pairs would otherwise barely move the head
+LABEL_REPEATS = 10
 
 
 def _rows(tuples: TupleTable) -> list[list[str | None]]:
@@ -227,18 +232,23 @@ class SSACLJudge:
         self.table_ = np.concatenate([self.table_, new]) if self.table_.size else new
 
     # -- estimator -------------------------------------------------------------------------
-    def fit(self, tuples: TupleTable, candidates: CandidatePairs) -> SSACLJudge:
-        """Trains the head on synthetic pairs drawn from ``tuples`` (no labels), with torch's
-        threads set by the thread policy (``runtime.threads``: never more than the free cores)."""
+    def fit(self, tuples: TupleTable, candidates: CandidatePairs,
+            labels: LabelledPairs | None = None) -> SSACLJudge:
+        """Trains the head on synthetic pairs drawn from ``tuples`` (no labels needed), with torch's
+        threads set by the thread policy (``runtime.threads``: never more than the free cores).
+        ``labels``: pairs a person labelled; matches join the training pairs as extra positives and
+        non-matches as extra hard negatives, each ``LABEL_REPEATS`` times (training only: the
+        synthetic validation pairs, hence the label-free cut, stay label-free)."""
         from ...runtime.threads import thread_budget
 
         with thread_budget() as plan:
-            self._fit(tuples, candidates)
+            self._fit(tuples, candidates, labelled=labels)
         if getattr(self, "stats_", None) is not None:
             self.stats_["threads"] = plan.threads
         return self
 
-    def _fit(self, tuples: TupleTable, candidates: CandidatePairs) -> SSACLJudge:
+    def _fit(self, tuples: TupleTable, candidates: CandidatePairs,
+             labelled: LabelledPairs | None = None) -> SSACLJudge:
         import copy
 
         from ...runtime.device import select_device
@@ -269,6 +279,7 @@ class SSACLJudge:
         train, val = build_pairs(rows, cand, p, self.featurizer_, cand_feats)
         del cand_feats
         n_fs = self._fs_pairs(tuples, candidates, rows, cand, train, val)
+        n_labelled = self._label_pairs(tuples, labelled, rows, train)
         if not train.labels or min(train.labels) == max(train.labels):
             filled = sum(any(v is not None for v in r) for r in rows)
             return self._untrained(f"too small to train: {filled} of {len(rows)} tuples hold a value, and "
@@ -362,6 +373,8 @@ class SSACLJudge:
             "fs_pseudo_positives": n_fs[0], "fs_hard_negatives": n_fs[1],
             "fs_lambda": getattr(self, "fs_lambda_", None),
         }
+        if labelled is not None:
+            self.stats_["labelled_pairs"] = n_labelled
         self.fusion_ = None
         self.score_cache_ = None
         if p.fs_evidence == "fuse" and len(cand):
@@ -451,6 +464,18 @@ class SSACLJudge:
                 (val if v else train).add(list(rows[a]), list(rows[b]), label, kind)
             added.append(len(idx))
         return added[0], added[1]
+
+    @staticmethod
+    def _label_pairs(tuples: TupleTable, labels: LabelledPairs | None, rows: list, train: PairRows) -> int:
+        """Labelled pairs into the training pairs (``LABEL_REPEATS`` times each); how many labels."""
+        if labels is None or labels.frame.height == 0:
+            return 0
+        ia = _positions(tuples, labels.frame["tid_a"].to_numpy())
+        ib = _positions(tuples, labels.frame["tid_b"].to_numpy())
+        for a, b, match in zip(ia.tolist(), ib.tolist(), labels.frame["match"].to_list()):
+            for _ in range(LABEL_REPEATS):
+                train.add(list(rows[a]), list(rows[b]), 1.0 if match else 0.0, LABEL_POS if match else LABEL_NEG)
+        return labels.frame.height
 
     def _untrained(self, reason: str, t0: float) -> SSACLJudge:
         """A lake too small to train on (0-2 usable tuples): nothing is learnt, no pair is

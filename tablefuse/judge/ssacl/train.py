@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("tablefuse")
 
 POS, RANDOM_NEG, HARD_NEG, PSEUDO_POS = 0, 1, 2, 3
+LABEL_POS, LABEL_NEG = 4, 5  # pairs a person labelled match / no match (``SSACLJudge.fit(labels=)``)
 _EDIT = FEATURE_NAMES.index("edit_sim")
 _TSET = FEATURE_NAMES.index("token_set")
 _PRESENT = FEATURE_NAMES.index("both_present")
@@ -589,7 +590,8 @@ def train_head(ids_a: np.ndarray, ids_b: np.ndarray, feats: np.ndarray, labels: 
     return TrainResult(head, encoder, history, synth, best[1], time.perf_counter() - t0)
 
 
-__all__ = ["HARD_NEG", "POS", "PSEUDO_POS", "RANDOM_NEG", "PairRows", "rescore_sample", "two_hop", "TrainParams",
+__all__ = ["HARD_NEG", "LABEL_NEG", "LABEL_POS",
+           "POS", "PSEUDO_POS", "RANDOM_NEG", "PairRows", "rescore_sample", "two_hop", "TrainParams",
            "TrainResult", "ValueIndex", "agree_on_frequent_only", "build_pairs", "evidence", "mutual_best_pairs",
            "guarded_hard_negatives", "identifying_attribute", "make_embedder", "plain_similarity", "set_seeds",
            "train_head"]
