@@ -120,6 +120,19 @@ def read_status(db: Path, now: float | None = None) -> RunStatus | None:
     return status
 
 
+def wait_for(db: Path, timeout: float = 600.0, poll: float = 0.25) -> RunStatus:
+    """Block until the store's background run ends (scripts and tests); TimeoutError after
+    ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = read_status(db)
+        if status is not None and not status.active:
+            return status
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the run of {db} did not end within {timeout:g} s: {status}")
+        time.sleep(poll)
+
+
 class RunInProgress(RuntimeError):
     """A second run was asked for while one is writing the same store."""
 

@@ -224,6 +224,18 @@ class Page:
         return self.d.find_element(By.CSS_SELECTOR, "section[data-testid='stSidebar']").text
 
 
+def export_screenshots(shots: Path) -> None:
+    """Copy a test's screenshots to ``TABLEFUSE_SCREENSHOTS_DIR`` when set (docs/screenshots)."""
+    import shutil
+
+    out = os.environ.get("TABLEFUSE_SCREENSHOTS_DIR")
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        for png in shots.glob("*.png"):
+            if png.name != "failure.png":
+                shutil.copyfile(png, Path(out) / png.name)
+
+
 def session_lake(tmp_path: Path) -> Path:
     """The lake folder of the one browser session the ``server`` fixture's app has made."""
     lakes = sorted((tmp_path / "work").glob("session-*/lake"))

@@ -7,8 +7,6 @@ screenshots.
 """
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from browser_harness import (  # noqa: F401 - the fixtures
     Keys,
     Page,
     browser_fixture,
+    export_screenshots,
     server_fixture,
     webdriver,
 )
@@ -114,9 +113,4 @@ def test_upload_integrate_override_download(server: str, browser: webdriver.Chro
     assert row[attribute][0] == OVERRIDE
     assert (golden.drop("set_id") == OVERRIDE).sum_horizontal().sum() == 1  # only that cell
 
-    out = os.environ.get("TABLEFUSE_SCREENSHOTS_DIR")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        for png in shots.glob("*.png"):
-            if png.name != "failure.png":
-                shutil.copyfile(png, Path(out) / png.name)
+    export_screenshots(shots)

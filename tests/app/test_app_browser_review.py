@@ -6,9 +6,7 @@ Screenshots of every page (``TABLEFUSE_SCREENSHOTS_DIR`` copies them, e.g. to do
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from browser_harness import (  # noqa: F401 - the fixtures
     Keys,
     Page,
     browser_fixture,
+    export_screenshots,
     server_fixture,
     session_lake,
     webdriver,
@@ -175,9 +174,4 @@ def test_align_flags_explore_explains_pairs_labels_teach_the_judge(
     assert golden.height == len(set(_set_of(db).values()))
     assert pl.Series(list(_set_of(db).values())).n_unique() == golden.height
 
-    out = os.environ.get("TABLEFUSE_SCREENSHOTS_DIR")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        for png in shots.glob("*.png"):
-            if png.name != "failure.png":
-                shutil.copyfile(png, Path(out) / png.name)
+    export_screenshots(shots)

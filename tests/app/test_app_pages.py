@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import polars as pl
@@ -30,17 +29,6 @@ def _app(session: Path, page: str = "Upload", db: Path | None = None,
     if db is not None:
         at.session_state["db_path"] = str(db)
     return at.run()
-
-
-def _wait_for_run(db: Path, timeout: float = 180) -> background.RunStatus:
-    """Until the background worker of ``db`` ends (its status file says so)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        status = background.read_status(db)
-        if status is not None and not status.active:
-            return status
-        assert time.monotonic() < deadline, f"the run did not end: {status}"
-        time.sleep(0.3)
 
 
 def _button(at: AppTest, label: str):  # noqa: ANN202 - an AppTest Button
@@ -121,7 +109,7 @@ def test_integrate_shows_pipeline_defaults_and_runs_into_the_store(session_dir: 
     assert not at.exception, at.exception
     assert not at.error, _texts(at.error)
     db = session_dir / "tablefuse.duckdb"
-    status = _wait_for_run(db)  # the worker process runs it: the script run has ended
+    status = background.wait_for(db, timeout=180)  # the worker process runs it: the script run has ended
     assert status.state == "done", (status.state, status.error)
     at.run()
     info = store.info(db)

@@ -42,16 +42,6 @@ def test_workspaces_reopen_the_last_one_and_refuse_unknown_names(tmp_path: Path,
     assert "not integrated yet" in entries[second.root.name].label()
 
 
-def _wait(db: Path, timeout: float = 120) -> background.RunStatus:
-    deadline = time.monotonic() + timeout
-    while True:
-        status = background.read_status(db)
-        if status is not None and not status.active:
-            return status
-        assert time.monotonic() < deadline, status
-        time.sleep(0.2)
-
-
 def test_the_worker_runs_the_pipeline_and_reports_every_stage(tiny_lake: Path, tmp_path: Path,
                                                               fast_config: TablefuseConfig) -> None:
     db = tmp_path / "s.duckdb"
@@ -59,7 +49,7 @@ def test_the_worker_runs_the_pipeline_and_reports_every_stage(tiny_lake: Path, t
     assert started.active and started.pid
     with pytest.raises(background.RunInProgress):
         background.start_run(tiny_lake, fast_config, db)  # one run per store at a time
-    status = _wait(db)
+    status = background.wait_for(db, timeout=120)
     assert status.state == "done", (status.error, background.log_path(db).read_text())
     assert [line.stage for line in status.stages][-1] == "store" and status.fraction == 1.0
     info = store.info(db)
@@ -71,7 +61,7 @@ def test_a_failed_run_says_why_and_a_dead_worker_reads_as_lost(tmp_path: Path,
                                                                fast_config: TablefuseConfig) -> None:
     db = tmp_path / "s.duckdb"
     background.start_run(tmp_path / "no-such-lake", fast_config, db)
-    status = _wait(db)
+    status = background.wait_for(db, timeout=120)
     assert status.state == "failed" and "no-such-lake" in (status.error or ""), status
     # a status left "running" by a process that is gone (killed, machine restarted)
     gone = background.RunStatus(state="running", db=str(db), lake="x", pid=2 ** 22 + 12345,
@@ -105,7 +95,7 @@ def test_stop_ends_a_run_and_keeps_the_previous_store(tmp_path: Path, run_db: Pa
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert background.stop_run(db)
-    status = _wait(db)
+    status = background.wait_for(db, timeout=120)
     assert status.state == "stopped", status
     assert store.info(db)["run_id"] == before
     assert not background.stop_run(db)
